@@ -1,0 +1,79 @@
+import type { Rng } from "../random.ts";
+
+/**
+ * The contract between the reversible transformer (transformer/) and the neural models (ctgan.ts, tvae.ts).
+ * The transformer turns a table into a dense matrix whose columns are grouped into spans, exactly as the
+ * reference's DataTransformer output_info: a continuous column becomes [tanh span of 1 (the normalised
+ * scalar), softmax span of k (its mixture component)], a discrete column one softmax span of its levels.
+ */
+export interface OutputSpan {
+  dim: number;
+  activation: "tanh" | "softmax";
+}
+
+export interface ColumnTransformInfo {
+  column: string;
+  kind: "continuous" | "discrete";
+  spans: OutputSpan[];
+}
+
+export interface TrainingMatrix {
+  /** Row-major rows x width. */
+  data: Float32Array;
+  rows: number;
+  width: number;
+  columns: ColumnTransformInfo[];
+}
+
+export interface EpochProgress {
+  epoch: number;
+  epochs: number;
+  /** Named losses of this epoch (e.g. generator, discriminator; loss for TVAE). */
+  losses: Record<string, number>;
+  elapsedMs: number;
+  etaMs: number;
+}
+
+export interface MatrixFitOptions {
+  rng: Rng;
+  onEpoch?: (progress: EpochProgress) => void | Promise<void>;
+  /** Stops training within one epoch; fit then rejects with SynthError ABORTED. */
+  signal?: AbortSignal;
+  /** Training stops early (keeping the model) once this much wall time has passed. */
+  timeBudgetMs?: number;
+}
+
+/** A fixed value of one discrete column, for conditional sampling (CTGAN conditions its generator on it). */
+export interface MatrixCondition {
+  /** Index into TrainingMatrix.columns of a discrete column. */
+  columnIndex: number;
+  /** Index of the level inside that column's softmax span. */
+  level: number;
+}
+
+/** Serialisable weights: no executable content, just named float arrays. */
+export interface WeightTensor {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface MatrixModelState {
+  kind: "ctgan" | "tvae";
+  /** The validated hyperparameters. */
+  config: Record<string, unknown>;
+  /** What the model was fitted on (spans), so a loaded model needs no data. */
+  columns: ColumnTransformInfo[];
+  /** Anything else the model needs to sample (e.g. CTGAN's conditional-vector frequencies). */
+  extra: Record<string, unknown>;
+  weights: WeightTensor[];
+}
+
+/** CTGAN and TVAE both implement this; the Synthesizer wraps one with the transformer. */
+export interface MatrixModel {
+  fit(matrix: TrainingMatrix, options: MatrixFitOptions): Promise<void>;
+  /** rows x width, activations applied (tanh spans in [-1, 1], softmax spans one-hot-ish or one-hot). */
+  sampleMatrix(rows: number, rng: Rng, condition?: MatrixCondition): Promise<Float32Array>;
+  getState(): MatrixModelState;
+  dispose(): void;
+}
