@@ -1,0 +1,78 @@
+import { randomUUID } from "node:crypto";
+import postgres from "postgres";
+import { inject } from "vitest";
+import { createDb, type Db, type JwtClaims } from "../../shared/platform/db.ts";
+
+/** A superuser connection (bypasses RLS) for arranging rows, and the app's kysely Db for acting as users. */
+export interface DbFixture {
+  su: postgres.Sql;
+  db: Db;
+  close(): Promise<void>;
+}
+
+export function openDb(): DbFixture {
+  const url = inject("databaseUrl");
+  const su = postgres(url, { max: 2, onnotice: () => {} });
+  const db = createDb({ url, maxConnections: 4 });
+  return { su, db, close: async () => Promise.all([su.end(), db.destroy()]).then(() => undefined) };
+}
+
+export interface TestUser {
+  id: string;
+  email: string;
+  claims: JwtClaims;
+}
+
+/** Signs a user up the way Supabase Auth does: a row in auth.users (the profile trigger fires). */
+export async function createUser(
+  su: postgres.Sql,
+  options: { admin?: boolean; userMetadata?: Record<string, unknown> } = {},
+): Promise<TestUser> {
+  const id = randomUUID();
+  const email = `${id.slice(0, 8)}@example.test`;
+  const appMetadata = options.admin ? { provider: "email", role: "admin" } : { provider: "email" };
+  const userMetadata = options.userMetadata ?? {};
+  await su`insert into auth.users (id, aud, role, email, raw_app_meta_data, raw_user_meta_data)
+           values (${id}, 'authenticated', 'authenticated', ${email}, ${su.json(appMetadata)}, ${su.json(userMetadata as postgres.JSONValue)})`;
+  return {
+    id,
+    email,
+    claims: {
+      sub: id,
+      role: "authenticated",
+      email,
+      app_metadata: appMetadata,
+      user_metadata: userMetadata,
+    },
+  };
+}
+
+export async function createDataset(su: postgres.Sql, ownerId: string): Promise<string> {
+  const [row] = await su<{ id: string }[]>`
+    insert into public.datasets (owner_id, name, storage_path, format)
+    values (${ownerId}, 'people', ${`${ownerId}/${randomUUID()}.csv`}, 'csv') returning id`;
+  return row.id;
+}
+
+export async function createGeneration(
+  su: postgres.Sql,
+  ownerId: string,
+  datasetId: string,
+): Promise<string> {
+  const [row] = await su<{ id: string }[]>`
+    insert into public.generation_requests (owner_id, dataset_id, model_type, sample_size)
+    values (${ownerId}, ${datasetId}, 'ctgan', 100) returning id`;
+  return row.id;
+}
+
+/** The SQLSTATE of a rejected database call (postgres.js errors carry it as `code`). */
+export async function sqlState(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    throw error;
+  }
+  return "ok";
+}
