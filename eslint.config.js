@@ -19,6 +19,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ["tests/deno/**/*.ts"],
+    languageOptions: { globals: { Deno: "readonly" } },
+  },
+  {
     files: ["bin/**/*.mjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
   },

@@ -10,6 +10,7 @@ export default defineConfig({
       "local/**/*.test.ts",
       "training-runner/**/*.test.ts",
     ],
+    exclude: ["**/node_modules/**", "tests/deno/**"],
     globalSetup: ["tests/setup/database.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
