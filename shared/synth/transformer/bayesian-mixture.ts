@@ -1,0 +1,285 @@
+import { z } from "zod";
+import type { Rng } from "../../random.ts";
+import { digamma, logGamma, logBeta } from "../math/special.ts";
+
+/**
+ * A one-dimensional variational Bayesian Gaussian mixture with a Dirichlet-process (stick-breaking) prior
+ * on the weights: the model behind RDT's ClusterBasedNormalizer, i.e. scikit-learn's
+ * BayesianGaussianMixture(n_components=10, weight_concentration_prior_type="dirichlet_process",
+ * weight_concentration_prior=1e-3, n_init=1, max_iter=100, tol=1e-3, reg_covar=1e-6, init_params="kmeans")
+ * with its default priors (mean_precision_prior=1, mean_prior=mean(X), degrees_of_freedom_prior=1,
+ * covariance_prior=var(X)). The updates are sklearn's (Bishop, PRML 10.2; Blei & Jordan 2006 for the
+ * stick-breaking weights), written for one feature so that every "matrix" is a scalar.
+ */
+export const mixtureOptionsSchema = z.object({
+  maxComponents: z.number().int().min(1).max(50).default(10),
+  weightConcentrationPrior: z.number().positive().default(1e-3),
+  maxIter: z.number().int().min(1).default(100),
+  tol: z.number().positive().default(1e-3),
+  regCovar: z.number().nonnegative().default(1e-6),
+});
+export type MixtureOptions = z.input<typeof mixtureOptionsSchema>;
+
+/** What predict_proba needs: per component log p(x, k) = logConst[k] - 0.5 * precision[k] * (x - mean[k])^2. */
+export const mixtureStateSchema = z.object({
+  means: z.array(z.number()),
+  stds: z.array(z.number()),
+  weights: z.array(z.number()),
+  precisions: z.array(z.number()),
+  logConst: z.array(z.number()),
+  converged: z.boolean(),
+  iterations: z.number().int(),
+});
+export type MixtureState = z.infer<typeof mixtureStateSchema>;
+
+const EPS_F64 = 2.220446049250313e-16;
+
+/** 1-D k-means (k-means++ seeding, Lloyd iterations) for the responsibilities sklearn initialises with. */
+function kmeansLabels(x: Float64Array, k: number, rng: Rng): Int32Array {
+  const n = x.length;
+  const centers = new Float64Array(k);
+  const dist = new Float64Array(n).fill(Infinity);
+  centers[0] = x[rng.int(n)];
+  for (let c = 1; c < k; c++) {
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const d = (x[i] - centers[c - 1]) ** 2;
+      if (d < dist[i]) dist[i] = d;
+      total += dist[i];
+    }
+    if (total === 0) {
+      centers[c] = centers[c - 1];
+      continue;
+    }
+    let target = rng.next() * total;
+    let pick = n - 1;
+    for (let i = 0; i < n; i++) {
+      target -= dist[i];
+      if (target < 0) {
+        pick = i;
+        break;
+      }
+    }
+    centers[c] = x[pick];
+  }
+  const labels = new Int32Array(n).fill(-1);
+  const sums = new Float64Array(k);
+  const counts = new Float64Array(k);
+  for (let iter = 0; iter < 300; iter++) {
+    let changed = 0;
+    sums.fill(0);
+    counts.fill(0);
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      let bestD = Infinity;
+      for (let c = 0; c < k; c++) {
+        const d = (x[i] - centers[c]) ** 2;
+        if (d < bestD) {
+          bestD = d;
+          best = c;
+        }
+      }
+      if (labels[i] !== best) changed++;
+      labels[i] = best;
+      sums[best] += x[i];
+      counts[best] += 1;
+    }
+    for (let c = 0; c < k; c++) if (counts[c] > 0) centers[c] = sums[c] / counts[c];
+    if (changed === 0) break;
+  }
+  return labels;
+}
+
+interface Params {
+  nk: Float64Array;
+  xk: Float64Array;
+  sk: Float64Array;
+}
+
+function estimateGaussian(x: Float64Array, resp: Float64Array, k: number, regCovar: number): Params {
+  const n = x.length;
+  const nk = new Float64Array(k);
+  const xk = new Float64Array(k);
+  const sk = new Float64Array(k);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < k; c++) {
+      const r = resp[i * k + c];
+      nk[c] += r;
+      xk[c] += r * x[i];
+    }
+  }
+  for (let c = 0; c < k; c++) {
+    nk[c] += 10 * EPS_F64;
+    xk[c] /= nk[c];
+  }
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < k; c++) sk[c] += resp[i * k + c] * (x[i] - xk[c]) ** 2;
+  }
+  for (let c = 0; c < k; c++) sk[c] = sk[c] / nk[c] + regCovar;
+  return { nk, xk, sk };
+}
+
+/**
+ * Fits the mixture. `x` must hold only finite values (missing values are handled by the caller); it is
+ * not modified.
+ */
+export function fitBayesianMixture(x: Float64Array, rng: Rng, options: MixtureOptions = {}): MixtureState {
+  const opts = mixtureOptionsSchema.parse(options);
+  const n = x.length;
+  const k = Math.max(1, Math.min(opts.maxComponents, n));
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += x[i];
+  mean /= n;
+  let variance = 0;
+  for (let i = 0; i < n; i++) variance += (x[i] - mean) ** 2;
+  // np.cov is the unbiased estimate; a single value has none, so fall back to the regulariser.
+  const covariancePrior = n > 1 ? variance / (n - 1) : opts.regCovar;
+  const meanPrecisionPrior = 1;
+  const dofPrior = 1;
+  const wcp = opts.weightConcentrationPrior;
+
+  const resp = new Float64Array(n * k);
+  const labels = kmeansLabels(x, k, rng);
+  for (let i = 0; i < n; i++) resp[i * k + labels[i]] = 1;
+
+  const alpha = new Float64Array(k);
+  const beta = new Float64Array(k);
+  const meanPrecision = new Float64Array(k);
+  const means = new Float64Array(k);
+  const dof = new Float64Array(k);
+  const covariances = new Float64Array(k);
+  const logConst = new Float64Array(k);
+  const precisions = new Float64Array(k);
+
+  const mStep = (p: Params): void => {
+    let tail = 0;
+    for (let c = k - 1; c >= 0; c--) {
+      alpha[c] = 1 + p.nk[c];
+      beta[c] = wcp + tail;
+      tail += p.nk[c];
+    }
+    for (let c = 0; c < k; c++) {
+      meanPrecision[c] = meanPrecisionPrior + p.nk[c];
+      means[c] = (meanPrecisionPrior * mean + p.nk[c] * p.xk[c]) / meanPrecision[c];
+      dof[c] = dofPrior + p.nk[c];
+      const diff = p.xk[c] - mean;
+      covariances[c] =
+        (covariancePrior +
+          p.nk[c] * p.sk[c] +
+          ((p.nk[c] * meanPrecisionPrior) / meanPrecision[c]) * diff * diff) /
+        dof[c];
+    }
+    // Expected log weights of the stick-breaking prior, then the Gaussian-Wishart expected log density.
+    let stick = 0;
+    for (let c = 0; c < k; c++) {
+      const dSum = digamma(alpha[c] + beta[c]);
+      const logWeight = digamma(alpha[c]) - dSum + stick;
+      stick += digamma(beta[c]) - dSum;
+      precisions[c] = 1 / covariances[c];
+      const logLambda = Math.LN2 + digamma(0.5 * dof[c]);
+      logConst[c] =
+        logWeight -
+        0.5 * Math.log(2 * Math.PI) +
+        0.5 * Math.log(precisions[c]) -
+        0.5 * Math.log(dof[c]) +
+        0.5 * (logLambda - 1 / meanPrecision[c]);
+    }
+  };
+
+  /** E step: fills resp and returns sum(resp * log resp). */
+  const eStep = (): number => {
+    let entropy = 0;
+    const row = new Float64Array(k);
+    for (let i = 0; i < n; i++) {
+      let max = -Infinity;
+      for (let c = 0; c < k; c++) {
+        const d = x[i] - means[c];
+        row[c] = logConst[c] - 0.5 * precisions[c] * d * d;
+        if (row[c] > max) max = row[c];
+      }
+      let sum = 0;
+      for (let c = 0; c < k; c++) sum += Math.exp(row[c] - max);
+      const lse = max + Math.log(sum);
+      for (let c = 0; c < k; c++) {
+        const lr = row[c] - lse;
+        const r = Math.exp(lr);
+        resp[i * k + c] = r;
+        if (r > 0) entropy += r * lr;
+      }
+    }
+    return entropy;
+  };
+
+  const lowerBound = (respLogResp: number): number => {
+    let logWishart = 0;
+    let logNormWeight = 0;
+    let logMeanPrecision = 0;
+    for (let c = 0; c < k; c++) {
+      const logDetPrecChol = 0.5 * Math.log(precisions[c]) - 0.5 * Math.log(dof[c]);
+      logWishart += -(dof[c] * logDetPrecChol + dof[c] * 0.5 * Math.LN2 + logGamma(0.5 * dof[c]));
+      logNormWeight += -logBeta(alpha[c], beta[c]);
+      logMeanPrecision += Math.log(meanPrecision[c]);
+    }
+    return -respLogResp - logWishart - logNormWeight - 0.5 * logMeanPrecision;
+  };
+
+  mStep(estimateGaussian(x, resp, k, opts.regCovar));
+  let previous = -Infinity;
+  let converged = false;
+  let iterations = 0;
+  for (let iter = 1; iter <= opts.maxIter; iter++) {
+    iterations = iter;
+    const respLogResp = eStep();
+    mStep(estimateGaussian(x, resp, k, opts.regCovar));
+    const bound = lowerBound(respLogResp);
+    if (Math.abs(bound - previous) < opts.tol) {
+      converged = true;
+      break;
+    }
+    previous = bound;
+  }
+
+  // sklearn's weights_ for the Dirichlet process: the expected stick-breaking proportions, renormalised.
+  const weights = new Array<number>(k);
+  let remaining = 1;
+  let total = 0;
+  for (let c = 0; c < k; c++) {
+    const s = alpha[c] + beta[c];
+    weights[c] = (alpha[c] / s) * remaining;
+    remaining *= beta[c] / s;
+    total += weights[c];
+  }
+  for (let c = 0; c < k; c++) weights[c] /= total;
+
+  return {
+    means: Array.from(means),
+    stds: Array.from(covariances, (v) => Math.sqrt(v)),
+    weights,
+    precisions: Array.from(precisions),
+    logConst: Array.from(logConst),
+    converged,
+    iterations,
+  };
+}
+
+/** sklearn's predict_proba: posterior responsibility of each component for each value (row-major n x k). */
+export function mixturePosterior(state: MixtureState, x: Float64Array): Float64Array {
+  const k = state.means.length;
+  const out = new Float64Array(x.length * k);
+  const row = new Float64Array(k);
+  for (let i = 0; i < x.length; i++) {
+    let max = -Infinity;
+    for (let c = 0; c < k; c++) {
+      const d = x[i] - state.means[c];
+      row[c] = state.logConst[c] - 0.5 * state.precisions[c] * d * d;
+      if (row[c] > max) max = row[c];
+    }
+    let sum = 0;
+    for (let c = 0; c < k; c++) {
+      row[c] = Math.exp(row[c] - max);
+      sum += row[c];
+    }
+    for (let c = 0; c < k; c++) out[i * k + c] = row[c] / sum;
+  }
+  return out;
+}
