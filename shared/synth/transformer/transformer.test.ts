@@ -98,7 +98,7 @@ describe("DataTransformer", () => {
     const t = DataTransformer.fit(table, metadata, createRng(5));
     const a = t.transform(table, createRng(6));
     const b = t.transform(table, createRng(6));
-    expect(Buffer.from(a.data.buffer).equals(Buffer.from(b.data.buffer))).toBe(true);
+    expect(new Uint8Array(a.data.buffer)).toEqual(new Uint8Array(b.data.buffer));
   });
 
   it("clips and rounds decoded values to the real range unless told not to", () => {
