@@ -112,7 +112,7 @@ function fromPrimitive(value: Primitive, date: boolean): Cell {
 }
 
 function cellToNumber(cell: Cell, column: string, row: number): number {
-  if (isMissing(cell)) return NaN;
+  if (cell === null || isMissing(cell)) return NaN;
   if (typeof cell === "number") return cell;
   if (cell instanceof Date) return cell.getTime();
   if (typeof cell === "boolean") return cell ? 1 : 0;
