@@ -13,6 +13,8 @@ export default tseslint.config(
   {
     // shared/ and functions/ must run unchanged under Node and Deno: no runtime globals, no node: modules.
     files: ["shared/**/*.ts", "functions/**/*.ts"],
+    // Tests run under vitest on Node only; the code they test is what must stay neutral.
+    ignores: ["**/*.test.ts"],
     rules: {
       "no-restricted-globals": ["error", "process", "Deno", "Buffer", "__dirname", "require"],
       "no-restricted-imports": ["error", { patterns: ["node:*", "fs", "path", "os", "child_process"] }],
