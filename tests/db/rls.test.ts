@@ -473,6 +473,35 @@ function writeCases(): Case[] {
           .execute(),
       expect: DENIED,
     },
+    {
+      name: "optimization_runs: user cannot start a run for another user",
+      actor: "A",
+      run: (tx) =>
+        tx
+          .insertInto("optimization_runs")
+          .values({
+            owner_id: B.id,
+            dataset_id: rows.B.dataset,
+            model_type: "ctgan",
+            method: "grid",
+            search_space: {},
+          })
+          .returning("id")
+          .execute(),
+      expect: DENIED,
+    },
+    {
+      name: "optimization_runs: user cannot cancel another's run",
+      actor: "A",
+      run: (tx) =>
+        tx
+          .updateTable("optimization_runs")
+          .set({ cancel_requested: true })
+          .where("id", "=", rows.B.run)
+          .returning("id")
+          .execute(),
+      expect: 0,
+    },
     // notifications and push tokens
     {
       name: "notifications: recipient marks as read",
@@ -656,6 +685,19 @@ function writeCases(): Case[] {
       expect: DENIED,
     },
     {
+      name: "api_request_logs: user cannot delete log lines",
+      actor: "A",
+      run: (tx) => tx.deleteFrom("api_request_logs").where("user_id", "=", A.id).returning("id").execute(),
+      expect: DENIED,
+    },
+    {
+      name: "platform_settings: admin cannot delete a setting",
+      actor: "admin",
+      run: (tx) =>
+        tx.deleteFrom("platform_settings").where("key", "=", "max_sample_size").returning("key").execute(),
+      expect: DENIED,
+    },
+    {
       name: "platform_settings: signed-in user reads the limits",
       actor: "A",
       run: (tx) =>
@@ -805,6 +847,19 @@ function storageCases(): Case[] {
   return cases;
 }
 
+/** anon (no JWT) must see nothing of any table, whatever it holds. */
+async function anonCases(): Promise<Case[]> {
+  const tables = await fx.su<
+    { tablename: string }[]
+  >`select tablename from pg_tables where schemaname = 'public'`;
+  return tables.map(({ tablename }) => ({
+    name: `${tablename}: anon selects nothing`,
+    actor: "anon" as const,
+    run: (tx: Tx) => sql`select 1 from ${sql.table(tablename)}`.execute(tx).then((r) => r.rows),
+    expect: NOTHING,
+  }));
+}
+
 describe("row-level security matrix", () => {
   // Built lazily: the cases close over rows seeded in beforeAll.
   const all = () => [...tableCases(), ...writeCases(), ...storageCases()];
@@ -829,7 +884,7 @@ describe("row-level security matrix", () => {
 
   it("enforces every case", async () => {
     const failures: string[] = [];
-    for (const c of all()) {
+    for (const c of [...all(), ...(await anonCases())]) {
       const got = await attempt(c.actor, c.run);
       const ok = Array.isArray(c.expect) ? c.expect.includes(got) : got === c.expect;
       if (!ok)
