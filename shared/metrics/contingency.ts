@@ -1,0 +1,57 @@
+/**
+ * Joint distribution of two coded columns, normalised by the row count, as a flat Float64Array of
+ * levelsA x levelsB cells.
+ */
+export function contingency(a: Int32Array, levelsA: number, b: Int32Array, levelsB: number): Float64Array {
+  const table = new Float64Array(levelsA * levelsB);
+  const n = a.length;
+  for (let i = 0; i < n; i++) table[a[i] * levelsB + b[i]] += 1;
+  if (n > 0) for (let k = 0; k < table.length; k++) table[k] /= n;
+  return table;
+}
+
+/**
+ * SDMetrics ContingencySimilarity: 1 - TVD between the normalised contingency tables of the real and the
+ * synthetic pair (numerical columns already cut into bins over the real range).
+ */
+export function contingencySimilarity(real: Float64Array, synthetic: Float64Array): number {
+  let s = 0;
+  for (let k = 0; k < real.length; k++) s += Math.abs(real[k] - synthetic[k]);
+  return 1 - s / 2;
+}
+
+/**
+ * Cramér's V of a contingency table (counts or proportions), without continuity correction, over the rows
+ * and columns that occur: scipy.stats.contingency.association(method="cramer") on the observed table, as
+ * SDMetrics' real_association_threshold uses it. Null when fewer than two rows or columns occur.
+ */
+export function cramersV(table: Float64Array, levelsA: number, levelsB: number): number | null {
+  const rowSum = new Float64Array(levelsA);
+  const colSum = new Float64Array(levelsB);
+  let total = 0;
+  for (let i = 0; i < levelsA; i++) {
+    for (let j = 0; j < levelsB; j++) {
+      const v = table[i * levelsB + j];
+      rowSum[i] += v;
+      colSum[j] += v;
+      total += v;
+    }
+  }
+  let rows = 0;
+  let cols = 0;
+  for (let i = 0; i < levelsA; i++) if (rowSum[i] > 0) rows++;
+  for (let j = 0; j < levelsB; j++) if (colSum[j] > 0) cols++;
+  const minDim = Math.min(rows, cols) - 1;
+  if (minDim < 1 || total <= 0) return null;
+  let chi2 = 0;
+  for (let i = 0; i < levelsA; i++) {
+    if (rowSum[i] === 0) continue;
+    for (let j = 0; j < levelsB; j++) {
+      if (colSum[j] === 0) continue;
+      const expected = (rowSum[i] * colSum[j]) / total;
+      const d = table[i * levelsB + j] - expected;
+      chi2 += (d * d) / expected;
+    }
+  }
+  return Math.sqrt(chi2 / total / minDim);
+}

@@ -1,0 +1,383 @@
+import type { Table } from "../data/table.ts";
+import type { TableMetadata } from "../data/metadata.ts";
+import { synthError } from "../errors.ts";
+import { categoryKey, cellsOf, finiteValues, metricColumns, minMax, numericColumn } from "./columns.ts";
+
+/**
+ * Distance to closest record, as SDMetrics' dcr_utils defines it: between two rows, the mean over the
+ * numerical, datetime, categorical and boolean columns of a per-column distance, where a number's distance is
+ * |a - b| / (max - min of the reference column), capped at 1 (0/1 when the reference column is constant), a
+ * category's is 0 when equal and 1 otherwise, two missing values are at distance 0 and one missing value at
+ * distance 1. The DCR of a row is its distance to the nearest reference row.
+ *
+ * SDMetrics computes the full n x m distance matrix in chunks. We compute the same minimum exactly with a
+ * pruned search that never materialises the matrix: reference rows are grouped by their categorical values
+ * (inside a group the categorical part of the distance is one number, the count of mismatching columns), and
+ * inside a group sorted by one numerical "key" column, so a query row scans outward from its own key value
+ * and stops as soon as the key distance alone cannot beat the best distance found. Groups whose categorical
+ * mismatch already reaches the best distance are skipped. Typed arrays throughout; memory is O(n + m).
+ */
+
+interface NumericColumnSpec {
+  name: string;
+  range: number;
+}
+
+interface CategoricalColumnSpec {
+  name: string;
+  /** Category key -> code; grows as query tables bring categories the reference lacks. */
+  dictionary: Map<string | null, number>;
+  /** A constant (or all-missing) numerical column compares values exactly, like a category. */
+  numericValues: boolean;
+}
+
+export interface EncodedRows {
+  rows: number;
+  /** rows x p numeric values divided by the reference range (NaN = missing). */
+  scaled: Float64Array;
+  /** rows x p raw numeric values, for the relative copy tolerance. */
+  raw: Float64Array;
+  /** rows x q category codes. */
+  codes: Int32Array;
+}
+
+/** The tolerance under which a synthetic number counts as copying a real one (1% relative). */
+export const COPY_RELATIVE_TOLERANCE = 0.01;
+
+function numericKey(value: number): string | null {
+  return Number.isNaN(value) ? null : String(value);
+}
+
+export class DcrIndex {
+  readonly numeric: NumericColumnSpec[] = [];
+  readonly categorical: CategoricalColumnSpec[] = [];
+  /** Number of columns the distance averages over. */
+  readonly width: number;
+  private readonly reference: EncodedRows;
+  private readonly keyColumn: number;
+  private readonly groupIndex = new Map<string, number>();
+  private readonly groupCodes: Int32Array;
+  /** Group g owns sorted positions [groupStart[g], groupNan[g]) with a key value and [groupNan[g], groupStart[g+1]) without. */
+  private readonly groupStart: Int32Array;
+  private readonly groupNan: Int32Array;
+  private readonly sortedScaled: Float64Array;
+  private readonly sortedRaw: Float64Array;
+  private readonly sortedKey: Float64Array;
+  private readonly sortedRawKey: Float64Array;
+
+  constructor(reference: Table, metadata: TableMetadata) {
+    for (const col of metricColumns(metadata)) {
+      const cells = cellsOf(reference, col.name, "reference");
+      if (col.kind === "continuous") {
+        const values = finiteValues(numericColumn(cells));
+        const { min, max } = minMax(values);
+        const range = max - min;
+        if (values.length > 0 && range > 0 && Number.isFinite(range)) {
+          this.numeric.push({ name: col.name, range });
+          continue;
+        }
+        this.categorical.push({ name: col.name, dictionary: new Map(), numericValues: true });
+      } else {
+        this.categorical.push({ name: col.name, dictionary: new Map(), numericValues: false });
+      }
+    }
+    this.width = this.numeric.length + this.categorical.length;
+    if (this.width === 0) {
+      throw synthError(
+        "INCOMPATIBLE_TABLES",
+        "no numerical, datetime, categorical or boolean column to measure",
+      );
+    }
+    this.reference = this.encode(reference);
+    if (this.reference.rows === 0) {
+      throw synthError("INCOMPATIBLE_TABLES", "the reference table for distances has no rows");
+    }
+    this.keyColumn = this.pickKeyColumn();
+
+    const n = this.reference.rows;
+    const p = this.numeric.length;
+    const q = this.categorical.length;
+    const groupOf = new Int32Array(n);
+    const groupKeys: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const key = Array.from(this.reference.codes.subarray(i * q, i * q + q)).join(",");
+      let g = this.groupIndex.get(key);
+      if (g === undefined) {
+        g = this.groupIndex.size;
+        this.groupIndex.set(key, g);
+        for (let c = 0; c < q; c++) groupKeys.push(this.reference.codes[i * q + c]);
+      }
+      groupOf[i] = g;
+    }
+    const groups = this.groupIndex.size;
+    this.groupCodes = Int32Array.from(groupKeys);
+    const keyOf = (i: number): number =>
+      this.keyColumn < 0 ? 0 : this.reference.scaled[i * p + this.keyColumn];
+    // Order rows by group, then key value, missing keys last inside their group.
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => {
+      if (groupOf[a] !== groupOf[b]) return groupOf[a] - groupOf[b];
+      const ka = keyOf(a);
+      const kb = keyOf(b);
+      const na = Number.isNaN(ka);
+      const nb = Number.isNaN(kb);
+      if (na || nb) return na === nb ? 0 : na ? 1 : -1;
+      return ka - kb;
+    });
+    this.groupStart = new Int32Array(groups + 1);
+    this.groupNan = new Int32Array(groups);
+    this.sortedScaled = new Float64Array(n * p);
+    this.sortedRaw = new Float64Array(n * p);
+    this.sortedKey = new Float64Array(n);
+    this.sortedRawKey = new Float64Array(n);
+    this.groupNan.fill(-1);
+    for (let pos = 0; pos < n; pos++) {
+      const i = order[pos];
+      const g = groupOf[i];
+      if (pos === 0 || groupOf[order[pos - 1]] !== g) this.groupStart[g] = pos;
+      for (let k = 0; k < p; k++) {
+        this.sortedScaled[pos * p + k] = this.reference.scaled[i * p + k];
+        this.sortedRaw[pos * p + k] = this.reference.raw[i * p + k];
+      }
+      const key = keyOf(i);
+      this.sortedKey[pos] = key;
+      this.sortedRawKey[pos] = this.keyColumn < 0 ? 0 : this.reference.raw[i * p + this.keyColumn];
+      if (Number.isNaN(key) && this.groupNan[g] < 0) this.groupNan[g] = pos;
+    }
+    this.groupStart[groups] = n;
+    for (let g = 0; g < groups; g++) if (this.groupNan[g] < 0) this.groupNan[g] = this.groupStart[g + 1];
+  }
+
+  get referenceRows(): number {
+    return this.reference.rows;
+  }
+
+  /** The numeric column with the most distinct reference values prunes best as the sort key. */
+  private pickKeyColumn(): number {
+    const p = this.numeric.length;
+    let best = -1;
+    let bestDistinct = -1;
+    for (let k = 0; k < p; k++) {
+      const seen = new Set<number>();
+      for (let i = 0; i < this.reference.rows; i++) seen.add(this.reference.scaled[i * p + k]);
+      if (seen.size > bestDistinct) {
+        bestDistinct = seen.size;
+        best = k;
+      }
+    }
+    return best;
+  }
+
+  encode(table: Table): EncodedRows {
+    const rows = table.data.length === 0 ? 0 : table.data[0].length;
+    const p = this.numeric.length;
+    const q = this.categorical.length;
+    const scaled = new Float64Array(rows * p);
+    const raw = new Float64Array(rows * p);
+    const codes = new Int32Array(rows * q);
+    this.numeric.forEach((spec, k) => {
+      const values = numericColumn(cellsOf(table, spec.name, "compared"));
+      for (let i = 0; i < rows; i++) {
+        raw[i * p + k] = values[i];
+        scaled[i * p + k] = values[i] / spec.range;
+      }
+    });
+    this.categorical.forEach((spec, c) => {
+      const cells = cellsOf(table, spec.name, "compared");
+      const numbers = spec.numericValues ? numericColumn(cells) : null;
+      for (let i = 0; i < rows; i++) {
+        const key = numbers ? numericKey(numbers[i]) : categoryKey(cells[i]);
+        let code = spec.dictionary.get(key);
+        if (code === undefined) {
+          code = spec.dictionary.size;
+          spec.dictionary.set(key, code);
+        }
+        codes[i * q + c] = code;
+      }
+    });
+    return { rows, scaled, raw, codes };
+  }
+
+  /** Sum of capped numeric distances between query row `s` and sorted reference position `pos`, stopping at `limit`. */
+  private numericSum(query: Float64Array, s: number, pos: number, limit: number): number {
+    const p = this.numeric.length;
+    const ref = this.sortedScaled;
+    let acc = 0;
+    for (let k = 0; k < p; k++) {
+      const a = query[s * p + k];
+      const b = ref[pos * p + k];
+      let d = a - b;
+      if (d < 0) d = -d;
+      if (d > 1) d = 1;
+      if (d !== d) d = a !== a && b !== b ? 0 : 1;
+      acc += d;
+      if (acc >= limit) return acc;
+    }
+    return acc;
+  }
+
+  /** Best (smallest) distance sum in group g, given its categorical mismatch count and the best so far. */
+  private scanGroup(
+    g: number,
+    mismatches: number,
+    query: Float64Array,
+    s: number,
+    bestUnits: number,
+  ): number {
+    let budget = bestUnits - mismatches;
+    if (budget <= 0) return bestUnits;
+    const start = this.groupStart[g];
+    const nanStart = this.groupNan[g];
+    const end = this.groupStart[g + 1];
+    const p = this.numeric.length;
+    if (p === 0) return mismatches < bestUnits ? mismatches : bestUnits;
+    // Reference rows whose key is missing: no order to exploit, scan them all.
+    for (let pos = nanStart; pos < end; pos++) {
+      const d = this.numericSum(query, s, pos, budget);
+      if (d < budget) budget = d;
+    }
+    const key = query[s * p + this.keyColumn];
+    if (key !== key) {
+      // A missing query key is at distance 1 from every present key.
+      if (1 < budget) {
+        for (let pos = start; pos < nanStart; pos++) {
+          const d = this.numericSum(query, s, pos, budget);
+          if (d < budget) budget = d;
+        }
+      }
+      return mismatches + budget;
+    }
+    let lo = start;
+    let hi = nanStart;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.sortedKey[mid] < key) lo = mid + 1;
+      else hi = mid;
+    }
+    let left = lo - 1;
+    let right = lo;
+    const keys = this.sortedKey;
+    while (left >= start || right < nanStart) {
+      const dl = left >= start ? key - keys[left] : Infinity;
+      const dr = right < nanStart ? keys[right] - key : Infinity;
+      let pos: number;
+      let dk: number;
+      if (dl <= dr) {
+        pos = left--;
+        dk = dl;
+      } else {
+        pos = right++;
+        dk = dr;
+      }
+      // Every row not yet visited is at least this far on the key column alone.
+      if ((dk > 1 ? 1 : dk) >= budget) break;
+      const d = this.numericSum(query, s, pos, budget);
+      if (d < budget) budget = d;
+    }
+    return mismatches + budget;
+  }
+
+  /** DCR of every row of `table` to the reference rows. */
+  distances(table: Table): Float64Array {
+    const query = this.encode(table);
+    const q = this.categorical.length;
+    const groups = this.groupStart.length - 1;
+    const out = new Float64Array(query.rows);
+    const gc = this.groupCodes;
+    for (let s = 0; s < query.rows; s++) {
+      const codes = query.codes.subarray(s * q, s * q + q);
+      const own = q === 0 ? 0 : this.groupIndex.get(Array.from(codes).join(","));
+      let best = Infinity;
+      if (own !== undefined) best = this.scanGroup(own, 0, query.scaled, s, best);
+      for (let g = 0; g < groups && best > 0; g++) {
+        if (g === own) continue;
+        let m = 0;
+        const base = g * q;
+        for (let c = 0; c < q; c++) {
+          if (gc[base + c] !== codes[c] && ++m >= best) break;
+        }
+        if (m >= best) continue;
+        best = this.scanGroup(g, m, query.scaled, s, best);
+      }
+      out[s] = best / this.width;
+    }
+    return out;
+  }
+
+  /**
+   * For every row of `table`, whether some reference row has the same categories and every number within
+   * 1% of the reference value (|s - r| <= 0.01 |r|; missing matches missing).
+   */
+  copies(table: Table, tolerance = COPY_RELATIVE_TOLERANCE): Uint8Array {
+    const query = this.encode(table);
+    const p = this.numeric.length;
+    const q = this.categorical.length;
+    const out = new Uint8Array(query.rows);
+    const close = (a: number, b: number): boolean =>
+      a !== a || b !== b ? a !== a && b !== b : Math.abs(a - b) <= tolerance * Math.abs(b);
+    const rowMatches = (s: number, pos: number): boolean => {
+      for (let k = 0; k < p; k++) if (!close(query.raw[s * p + k], this.sortedRaw[pos * p + k])) return false;
+      return true;
+    };
+    for (let s = 0; s < query.rows; s++) {
+      const g = this.groupIndex.get(Array.from(query.codes.subarray(s * q, s * q + q)).join(","));
+      if (g === undefined) continue;
+      const start = this.groupStart[g];
+      const nanStart = this.groupNan[g];
+      const end = this.groupStart[g + 1];
+      if (p === 0) {
+        out[s] = 1;
+        continue;
+      }
+      const key = query.raw[s * p + this.keyColumn];
+      if (key !== key) {
+        for (let pos = nanStart; pos < end && !out[s]; pos++) if (rowMatches(s, pos)) out[s] = 1;
+        continue;
+      }
+      // |key - r| <= tol |r| bounds r to [key / (1 + tol), key / (1 - tol)] (swapped for negative keys).
+      const a = key / (1 + tolerance);
+      const b = key / (1 - tolerance);
+      const low = Math.min(a, b) - Math.abs(key) * 1e-12;
+      const high = Math.max(a, b) + Math.abs(key) * 1e-12;
+      let lo = start;
+      let hi = nanStart;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (this.sortedRawKey[mid] < low) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let pos = lo; pos < nanStart && this.sortedRawKey[pos] <= high; pos++) {
+        if (rowMatches(s, pos)) {
+          out[s] = 1;
+          break;
+        }
+      }
+    }
+    return out;
+  }
+}
+
+/** The plain O(n m) definition, for tests and for checking the index on small tables. */
+export function bruteForceDcr(query: Table, reference: Table, metadata: TableMetadata): Float64Array {
+  const index = new DcrIndex(reference, metadata);
+  const ref = index.encode(reference);
+  const qry = index.encode(query);
+  const p = index.numeric.length;
+  const q = index.categorical.length;
+  const out = new Float64Array(qry.rows);
+  for (let s = 0; s < qry.rows; s++) {
+    let best = Infinity;
+    for (let r = 0; r < ref.rows; r++) {
+      let sum = 0;
+      for (let k = 0; k < p; k++) {
+        const a = qry.scaled[s * p + k];
+        const b = ref.scaled[r * p + k];
+        if (Number.isNaN(a) || Number.isNaN(b)) sum += Number.isNaN(a) && Number.isNaN(b) ? 0 : 1;
+        else sum += Math.min(Math.abs(a - b), 1);
+      }
+      for (let c = 0; c < q; c++) if (qry.codes[s * q + c] !== ref.codes[r * q + c]) sum += 1;
+      if (sum < best) best = sum;
+    }
+    out[s] = best / index.width;
+  }
+  return out;
+}

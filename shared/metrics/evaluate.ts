@@ -1,0 +1,153 @@
+import { z } from "zod";
+import type { Table } from "../data/table.ts";
+import { rowCount } from "../data/table.ts";
+import { tableMetadataSchema, type TableMetadata } from "../data/metadata.ts";
+import { synthError } from "../errors.ts";
+import { createRng } from "../random.ts";
+import { diagnostics } from "./diagnostics.ts";
+import { distributions } from "./distributions.ts";
+import { mlEfficacy } from "./ml/ml-efficacy.ts";
+import { privacy } from "./privacy.ts";
+import { qualityReport } from "./quality.ts";
+import { REPORT_VERSION, reportSchema, type Report } from "./report-schema.ts";
+
+const tableSchema = z.custom<Table>(
+  (v) =>
+    typeof v === "object" &&
+    v !== null &&
+    Array.isArray((v as Table).columns) &&
+    Array.isArray((v as Table).data) &&
+    (v as Table).columns.length === (v as Table).data.length,
+  { message: "expected a Table ({ columns, data })" },
+);
+
+export const evaluateOptionsSchema = z.object({
+  /** Column to predict for ML efficacy (needs `holdout`). */
+  target: z.string().optional(),
+  /** Real rows the synthesizer never saw: ML efficacy test set and DCR overfitting protection. */
+  holdout: tableSchema.optional(),
+  /** Seeds the random baseline of DCR and the learner. */
+  seed: z.number().int().default(0),
+  privacy: z.boolean().default(true),
+  mlEfficacy: z.boolean().default(true),
+  /** Equal-width bins for numerical columns in contingency tables (SDMetrics default 10). */
+  bins: z.number().int().min(2).max(1000).default(10),
+  /** Clock for timings (injected so shared/ reads no global clock it cannot replace); defaults to Date.now. */
+  now: z.custom<() => number>((v) => typeof v === "function").optional(),
+});
+export type EvaluateOptions = z.input<typeof evaluateOptionsSchema>;
+
+/** JSON has no NaN or Infinity: undefined numbers become null. */
+const finiteOrNull = (v: number | null | undefined): number | null =>
+  v === null || v === undefined || !Number.isFinite(v) ? null : v;
+
+/**
+ * Everything the report proves about a synthetic table, in one call: quality (SDMetrics QualityReport,
+ * all pairs and related pairs), diagnostics, privacy (DCR, copies, baseline and overfitting protection) and
+ * ML efficacy. `real` is the table the model was fitted on.
+ */
+export function evaluate(
+  real: Table,
+  synthetic: Table,
+  metadata: TableMetadata,
+  options: EvaluateOptions = {},
+): Report {
+  const opts = evaluateOptionsSchema.parse(options);
+  const meta = tableMetadataSchema.parse(metadata);
+  const now = opts.now ?? (() => Date.now());
+  if (rowCount(real) === 0) throw synthError("INCOMPATIBLE_TABLES", "the real table has no rows");
+  if (rowCount(synthetic) === 0) throw synthError("INCOMPATIBLE_TABLES", "the synthetic table has no rows");
+  const missing = meta.columns.filter((c) => !real.columns.includes(c.name)).map((c) => c.name);
+  if (missing.length > 0) {
+    throw synthError("INCOMPATIBLE_TABLES", `the real table lacks metadata columns: ${missing.join(", ")}`, {
+      columns: missing,
+    });
+  }
+  const rng = createRng(opts.seed);
+  const timings: Record<string, number> = {};
+  const timed = <T>(name: string, fn: () => T): T => {
+    const t0 = now();
+    const out = fn();
+    timings[name] = now() - t0;
+    return out;
+  };
+  const start = now();
+  const notes: string[] = [];
+
+  // Metric columns the synthetic table lacks are a structure problem (reported) and cannot be scored.
+  const scored: TableMetadata = {
+    ...meta,
+    columns: meta.columns.filter((c) => synthetic.columns.includes(c.name)),
+  };
+  const absent = meta.columns.filter((c) => !synthetic.columns.includes(c.name)).map((c) => c.name);
+  if (absent.length > 0)
+    notes.push(`The synthetic table lacks ${absent.join(", ")}: those columns are not scored.`);
+  if (scored.primaryKey !== undefined && !synthetic.columns.includes(scored.primaryKey))
+    delete scored.primaryKey;
+
+  const quality = timed("quality", () => qualityReport(real, synthetic, scored, { bins: opts.bins }));
+  const diag = timed("diagnostics", () => diagnostics(real, synthetic, scored));
+  const plots = timed("distributions", () => distributions(real, synthetic, scored));
+
+  let priv: Report["privacy"] = null;
+  if (opts.privacy && scored.columns.some((c) => c.sdtype !== "id" && c.sdtype !== "text")) {
+    priv = timed("privacy", () => {
+      const p = privacy(real, synthetic, scored, { rng: rng.fork(), holdout: opts.holdout });
+      return {
+        dcr: {
+          ...p.dcr,
+          min: finiteOrNull(p.dcr.min),
+          p05: finiteOrNull(p.dcr.p05),
+          median: finiteOrNull(p.dcr.median),
+          mean: finiteOrNull(p.dcr.mean),
+        },
+        copyShare: p.copyShare,
+        copyTolerance: p.copyTolerance,
+        baselineProtection: {
+          score: finiteOrNull(p.baselineProtection.score),
+          syntheticMedianDcr: finiteOrNull(p.baselineProtection.syntheticMedianDcr),
+          randomMedianDcr: finiteOrNull(p.baselineProtection.randomMedianDcr),
+        },
+        overfittingProtection: p.overfittingProtection,
+      };
+    });
+    if (!opts.holdout)
+      notes.push("DCR overfitting protection needs a holdout table (real rows the model never saw).");
+  }
+
+  let ml: Report["mlEfficacy"] = null;
+  if (opts.mlEfficacy && opts.target !== undefined) {
+    if (!opts.holdout)
+      notes.push("ML efficacy needs a holdout table to test on (real rows the model never saw).");
+    else {
+      const target = opts.target;
+      const holdout = opts.holdout;
+      ml = timed("mlEfficacy", () => mlEfficacy(real, synthetic, holdout, scored, target, rng.fork()));
+    }
+  } else if (opts.mlEfficacy) notes.push("ML efficacy needs a target column.");
+
+  timings.total = now() - start;
+  const report: Report = {
+    version: REPORT_VERSION,
+    generatedAt: new Date(now()).toISOString(),
+    rows: {
+      real: rowCount(real),
+      synthetic: rowCount(synthetic),
+      holdout: opts.holdout ? rowCount(opts.holdout) : null,
+    },
+    columns: meta.columns.map((c) => ({ name: c.name, sdtype: c.sdtype })),
+    quality: {
+      allPairs: quality.allPairs,
+      relatedPairs: quality.relatedPairs,
+      columnShapes: quality.columnShapes,
+      columnPairTrends: quality.columnPairTrends,
+    },
+    diagnostics: diag,
+    privacy: priv,
+    mlEfficacy: ml,
+    notes,
+    distributions: plots,
+    timingsMs: timings,
+  };
+  return reportSchema.parse(report);
+}

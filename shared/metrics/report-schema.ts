@@ -1,0 +1,133 @@
+import { z } from "zod";
+
+/**
+ * The evaluation report as stored and served (JSON). Versioned: a change that removes or renames a field
+ * bumps REPORT_VERSION; readers parse with reportSchema and refuse versions they do not know.
+ */
+export const REPORT_VERSION = 1;
+
+const score = z.number().min(0).max(1).nullable();
+const num = z.number().nullable();
+
+const qualityScoresSchema = z.object({
+  overall: score,
+  columnShapes: score,
+  columnPairTrends: score,
+});
+
+export const columnShapeSchema = z.object({
+  column: z.string(),
+  sdtype: z.string(),
+  metric: z.enum(["KSComplement", "TVComplement"]),
+  score,
+});
+
+export const pairTrendSchema = z.object({
+  columns: z.tuple([z.string(), z.string()]),
+  metric: z.enum(["CorrelationSimilarity", "ContingencySimilarity"]),
+  score,
+  realCorrelation: num,
+  syntheticCorrelation: num,
+  realAssociation: num,
+  syntheticAssociation: num,
+  related: z.boolean(),
+});
+
+export const distributionSchema = z.discriminatedUnion("kind", [
+  z.object({
+    column: z.string(),
+    sdtype: z.string(),
+    kind: z.literal("histogram"),
+    edges: z.array(z.number()),
+    real: z.array(z.number()),
+    synthetic: z.array(z.number()),
+    syntheticBelow: z.number(),
+    syntheticAbove: z.number(),
+    realMissing: z.number(),
+    syntheticMissing: z.number(),
+  }),
+  z.object({
+    column: z.string(),
+    sdtype: z.string(),
+    kind: z.literal("categories"),
+    categories: z.array(z.string().nullable()),
+    real: z.array(z.number()),
+    synthetic: z.array(z.number()),
+    otherReal: z.number(),
+    otherSynthetic: z.number(),
+  }),
+]);
+
+export const privacySchema = z.object({
+  dcr: z.object({
+    min: num,
+    p05: num,
+    median: num,
+    mean: num,
+    exactShare: z.number(),
+    histogram: z.object({ edges: z.array(z.number()), counts: z.array(z.number().int()) }),
+  }),
+  copyShare: z.number().min(0).max(1),
+  copyTolerance: z.number(),
+  baselineProtection: z.object({ score, syntheticMedianDcr: num, randomMedianDcr: num }),
+  overfittingProtection: z
+    .object({
+      score: z.number(),
+      closerToTraining: z.number(),
+      closerToHoldout: z.number(),
+      holdoutRows: z.number().int(),
+    })
+    .nullable(),
+});
+
+export const mlEfficacySchema = z.object({
+  target: z.string(),
+  task: z.enum(["classification", "regression"]),
+  metric: z.enum(["macro_f1", "r2"]),
+  learner: z.string(),
+  synthetic: z.number(),
+  real: z.number(),
+  trainRows: z.object({ real: z.number().int(), synthetic: z.number().int() }),
+  testRows: z.number().int(),
+});
+
+export const reportSchema = z.object({
+  version: z.literal(REPORT_VERSION),
+  generatedAt: z.string(),
+  rows: z.object({
+    real: z.number().int(),
+    synthetic: z.number().int(),
+    holdout: z.number().int().nullable(),
+  }),
+  columns: z.array(z.object({ name: z.string(), sdtype: z.string() })),
+  quality: z.object({
+    /** Every column pair averaged: our headline score. */
+    allPairs: qualityScoresSchema,
+    /** SDMetrics 0.27+ default: only pairs related in the real data (|r| > 0.5, Cramér's V > 0.3). */
+    relatedPairs: qualityScoresSchema.extend({ pairsScored: z.number().int(), pairsTotal: z.number().int() }),
+    columnShapes: z.array(columnShapeSchema),
+    columnPairTrends: z.array(pairTrendSchema),
+  }),
+  diagnostics: z.object({
+    overall: score,
+    dataValidity: score,
+    dataStructure: z.number(),
+    validity: z.array(
+      z.object({
+        column: z.string(),
+        metric: z.enum(["BoundaryAdherence", "CategoryAdherence", "KeyUniqueness"]),
+        score,
+      }),
+    ),
+    structureMismatches: z.array(
+      z.object({ column: z.string(), real: z.string().nullable(), synthetic: z.string().nullable() }),
+    ),
+  }),
+  privacy: privacySchema.nullable(),
+  mlEfficacy: mlEfficacySchema.nullable(),
+  /** Why a section is null (e.g. "ML efficacy needs a target column and a holdout table"). */
+  notes: z.array(z.string()),
+  distributions: z.array(distributionSchema),
+  timingsMs: z.record(z.string(), z.number()),
+});
+export type Report = z.infer<typeof reportSchema>;
