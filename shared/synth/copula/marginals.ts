@@ -1,16 +1,7 @@
 import { z } from "zod";
 import { permutation } from "../../random.ts";
 import type { Rng } from "../../random.ts";
-import {
-  betaI,
-  gammaP,
-  invertCdf,
-  logBeta,
-  logGamma,
-  normalCdf,
-  normalPdf,
-  normalPpf,
-} from "../math/special.ts";
+import { betaI, gammaP, invertCdf, logBeta, logGamma, normalCdf, normalPpf } from "../math/special.ts";
 
 /**
  * Per-column marginal distributions of the Gaussian copula, as SDV's GaussianCopulaSynthesizer offers them
