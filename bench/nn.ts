@@ -1,0 +1,124 @@
+/**
+ * `npm run bench -- nn [--models ctgan,tvae] [--datasets credit_data,wa_churn,CPS1988] [--epochs 4]
+ *  [--variants default,stock-matmul-grad,per-span,cpu]`: seconds per epoch of the neural models (median of
+ * the epochs after the first, which includes warm-up) on the shared datasets, prepared by the project's
+ * transformer under the reference protocol, for tfjs wasm (SIMD) with every speed-up, without each one,
+ * and on the pure-JS cpu backend; compared with the Python reference (shared/reference/reference.json).
+ * The machine is shared: quote medians, rerun when it is quiet.
+ */
+import { readFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import * as tf from "@tensorflow/tfjs";
+import { initNodeBackend } from "../cli/tf-backend.ts";
+import { createRng } from "../shared/random.ts";
+import { CTGAN } from "../shared/synth/ctgan.ts";
+import type { MatrixModel } from "../shared/synth/matrix-model.ts";
+import { setSpanGrouping } from "../shared/synth/nn/layout.ts";
+import { TVAE } from "../shared/synth/tvae.ts";
+import { loadDataset } from "./lib/dataset-matrix.ts";
+
+interface Variant {
+  name: string;
+  backend: "wasm" | "cpu";
+  explicitTransposeMatMul: boolean;
+  groupSpans: boolean;
+}
+
+const VARIANTS: Record<string, Variant> = {
+  default: { name: "default", backend: "wasm", explicitTransposeMatMul: true, groupSpans: true },
+  "stock-matmul-grad": {
+    name: "stock-matmul-grad",
+    backend: "wasm",
+    explicitTransposeMatMul: false,
+    groupSpans: true,
+  },
+  "per-span": { name: "per-span", backend: "wasm", explicitTransposeMatMul: true, groupSpans: false },
+  cpu: { name: "cpu", backend: "cpu", explicitTransposeMatMul: true, groupSpans: true },
+};
+
+interface ReferenceRow {
+  dataset: string;
+  model: string;
+  epochs: number;
+  machine_load: string;
+  rows_fit: number;
+  transformed_dim: number;
+  s_per_epoch_median: number;
+}
+
+function arg(args: string[], name: string, fallback: string): string {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+export async function run(args: string[]): Promise<unknown> {
+  const models = arg(args, "models", "ctgan,tvae").split(",");
+  const datasets = arg(args, "datasets", "credit_data,wa_churn,CPS1988").split(",");
+  const epochs = Number(arg(args, "epochs", "4"));
+  const variants = arg(args, "variants", "default,stock-matmul-grad,per-span,cpu")
+    .split(",")
+    .map((v) => VARIANTS[v]);
+  const reference = JSON.parse(
+    readFileSync("/work/shared/reference/reference.json", "utf8"),
+  ) as ReferenceRow[];
+  const results: unknown[] = [];
+  for (const name of datasets) {
+    const ds = loadDataset(name);
+    for (const modelName of models) {
+      const ref = reference.find((r) => r.dataset === name && r.model === modelName && r.epochs === 300);
+      for (const v of variants) {
+        const info = await initNodeBackend({
+          backend: v.backend,
+          explicitTransposeMatMul: v.explicitTransposeMatMul,
+        });
+        setSpanGrouping(v.groupSpans);
+        const model: MatrixModel = modelName === "ctgan" ? new CTGAN({ epochs }) : new TVAE({ epochs });
+        const times: number[] = [];
+        let last = 0;
+        const load = loadavg()[0];
+        await model.fit(ds.matrix, {
+          rng: createRng(7),
+          onEpoch: (p) => {
+            times.push((p.elapsedMs - last) / 1000);
+            last = p.elapsedMs;
+          },
+        });
+        const t0 = performance.now();
+        await model.sampleMatrix(ds.matrix.rows, createRng(8));
+        const sampleSeconds = (performance.now() - t0) / 1000;
+        model.dispose();
+        const sPerEpoch = median(times.slice(1));
+        const row = {
+          dataset: name,
+          model: modelName,
+          variant: v.name,
+          backend: info.backend,
+          simd: info.simd,
+          rows_fit: ds.matrix.rows,
+          width: ds.matrix.width,
+          transformer_s: Number(ds.transformerSeconds.toFixed(3)),
+          epochs,
+          epoch_seconds: times.map((t) => Number(t.toFixed(3))),
+          s_per_epoch_median: Number(sPerEpoch.toFixed(3)),
+          sample_s: Number(sampleSeconds.toFixed(3)),
+          load_avg_1m_at_start: Number(load.toFixed(2)),
+          reference_s_per_epoch: ref?.s_per_epoch_median ?? null,
+          reference_rows_fit: ref?.rows_fit ?? null,
+          reference_width: ref?.transformed_dim ?? null,
+          ratio_to_reference: ref ? Number((sPerEpoch / ref.s_per_epoch_median).toFixed(3)) : null,
+          tensors_after: tf.memory().numTensors,
+        };
+        process.stderr.write(`${JSON.stringify(row)}\n`);
+        results.push(row);
+      }
+    }
+  }
+  setSpanGrouping(true);
+  return { cpus: cpus().length, results };
+}

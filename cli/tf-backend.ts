@@ -1,0 +1,19 @@
+/**
+ * Node entry to the tfjs backend setup of shared/synth/backend.ts: finds the wasm binaries where npm put
+ * them (node_modules/@tensorflow/tfjs-backend-wasm/dist), which shared/ cannot do (no node: modules there).
+ */
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
+import { initBackend, type BackendInfo, type BackendOptions } from "../shared/synth/backend.ts";
+
+export function wasmBinaryDir(): string {
+  const require = createRequire(import.meta.url);
+  return `${dirname(require.resolve("@tensorflow/tfjs-backend-wasm"))}/`;
+}
+
+/** wasm (SIMD) unless `backend: "cpu"`, falling back to cpu if wasm cannot start. */
+export function initNodeBackend(
+  options: Omit<BackendOptions, "wasmPaths" | "wasmBinary"> = {},
+): Promise<BackendInfo> {
+  return initBackend({ ...options, wasmPaths: wasmBinaryDir() });
+}
