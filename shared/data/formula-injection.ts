@@ -1,0 +1,16 @@
+/**
+ * Spreadsheet formula injection (CSV injection, OWASP): a cell that starts with = + - @ or a tab / carriage
+ * return may be run as a formula when the file is opened in a spreadsheet. Such cells get a leading apostrophe,
+ * which spreadsheets show as text. Plain numbers written as text ("-12.5") are left alone: a spreadsheet reads
+ * them as numbers, never as formulas, and changing them would corrupt negative values.
+ */
+const TRIGGERS = new Set(["=", "+", "-", "@", "\t", "\r"]);
+const PLAIN_NUMBER = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
+
+export function needsNeutralising(text: string): boolean {
+  return text.length > 0 && TRIGGERS.has(text[0]) && !PLAIN_NUMBER.test(text);
+}
+
+export function neutraliseFormula(text: string): string {
+  return needsNeutralising(text) ? `'${text}` : text;
+}

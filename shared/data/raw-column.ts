@@ -1,0 +1,185 @@
+import type { Cell } from "./table.ts";
+import type { PiiKind } from "./metadata.ts";
+import { DATETIME_CANDIDATES, compileFormat, mayBeDatetime } from "./datetime-format.ts";
+import { isMissingToken } from "./missing.ts";
+import { parseNumberText } from "./number-text.ts";
+import { detectPii, PII_SAMPLE } from "./pii.ts";
+
+const BOOLEAN_TOKENS: ReadonlyMap<string, boolean> = new Map([
+  ["true", true],
+  ["false", false],
+  ["True", true],
+  ["False", false],
+  ["TRUE", true],
+  ["FALSE", false],
+]);
+
+export function booleanToken(text: string): boolean | undefined {
+  return BOOLEAN_TOKENS.get(text);
+}
+
+const EXAMPLES = 3;
+
+/**
+ * One column as read, before its type is decided: cells as the reader saw them (numbers already parsed, strings
+ * interned) plus the statistics inference needs. Classification work (date formats, personal data, lengths) is
+ * done once per distinct string, not per cell, which is what keeps inference cheap on long files.
+ */
+export class RawColumn {
+  readonly name: string;
+  readonly values: Cell[] = [];
+  missing = 0;
+  numbers = 0;
+  integers = 0;
+  strings = 0;
+  booleans = 0;
+  dates = 0;
+  /** Every number either came typed or String(value) reproduces its text. */
+  numbersCanonical = true;
+  maxDecimals = 0;
+  minNumber = Infinity;
+  maxNumber = -Infinity;
+  /** Up to 3 distinct numbers: enough to tell a 0/1 flag (categorical) from a quantity. */
+  readonly fewNumbers: number[] = [];
+  /** Interned distinct strings (also the distinct count). */
+  readonly distinctStrings = new Map<string, string>();
+  /** Indices into DATETIME_CANDIDATES still consistent with every string so far; null before the first. */
+  dateCandidates: number[] | null = null;
+  stringsAllBoolean = true;
+  distinctWithSpace = 0;
+  maxStringLength = 0;
+  totalDistinctLength = 0;
+  readonly piiHits = new Map<PiiKind, number>();
+  piiChecked = 0;
+  firstNumberRow = -1;
+  readonly stringExamples: { row: number; text: string }[] = [];
+  /** The original text of numbers whose String() differs, when the reader cannot re-read it (keepText). */
+  readonly numberText: Map<number, string> | null;
+
+  constructor(name: string, options: { keepText?: boolean } = {}) {
+    this.name = name;
+    this.numberText = options.keepText ? new Map() : null;
+  }
+
+  get length(): number {
+    return this.values.length;
+  }
+
+  get nonMissing(): number {
+    return this.values.length - this.missing;
+  }
+
+  pushNull(): void {
+    this.values.push(null);
+    this.missing++;
+  }
+
+  pushNumber(value: number, decimals: number, canonical: boolean, text?: string): void {
+    if (this.firstNumberRow < 0) this.firstNumberRow = this.values.length;
+    if (!canonical) {
+      this.numbersCanonical = false;
+      if (this.numberText !== null && text !== undefined) this.numberText.set(this.values.length, text);
+    }
+    this.values.push(value);
+    this.numbers++;
+    if (Number.isInteger(value)) this.integers++;
+    if (decimals > this.maxDecimals) this.maxDecimals = decimals;
+    if (value < this.minNumber) this.minNumber = value;
+    if (value > this.maxNumber) this.maxNumber = value;
+    const few = this.fewNumbers;
+    if (few.length < 3 && few[0] !== value && few[1] !== value) few.push(value);
+  }
+
+  /** A string already known not to be missing nor a number. */
+  pushString(text: string): void {
+    let s = this.distinctStrings.get(text);
+    if (s === undefined) {
+      s = text;
+      this.distinctStrings.set(text, text);
+      this.classifyDistinct(text);
+    }
+    if (this.stringExamples.length < EXAMPLES && !this.stringExamples.some((e) => e.text === s)) {
+      this.stringExamples.push({ row: this.values.length, text: s });
+    }
+    this.values.push(s);
+    this.strings++;
+  }
+
+  /** Text as found in a file: missing tokens become null, plain decimal numbers become numbers. */
+  pushText(text: string): void {
+    if (isMissingToken(text)) {
+      this.pushNull();
+      return;
+    }
+    const c = text.charCodeAt(0);
+    if ((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 32) {
+      const n = parseNumberText(text);
+      if (n !== null) {
+        this.pushNumber(n.value, n.decimals, n.canonical, text);
+        return;
+      }
+    }
+    this.pushString(text);
+  }
+
+  pushBoolean(value: boolean): void {
+    this.values.push(value);
+    this.booleans++;
+  }
+
+  pushDate(value: Date): void {
+    if (Number.isNaN(value.getTime())) {
+      this.pushNull();
+      return;
+    }
+    this.values.push(value);
+    this.dates++;
+  }
+
+  /** Any cell: strings go through pushText, so typed and textual sources infer alike. */
+  pushCell(cell: Cell | undefined): void {
+    if (cell === null || cell === undefined) this.pushNull();
+    else if (typeof cell === "string") this.pushText(cell);
+    else if (typeof cell === "number") {
+      if (Number.isFinite(cell)) this.pushNumber(cell, decimalsOfTyped(cell), true);
+      else this.pushNull();
+    } else if (typeof cell === "boolean") this.pushBoolean(cell);
+    else this.pushDate(cell);
+  }
+
+  /** The exact text of a stored number, when known (otherwise String(value) is the best there is). */
+  textOfNumber(row: number, value: number): string {
+    return this.numberText?.get(row) ?? String(value);
+  }
+
+  private classifyDistinct(text: string): void {
+    if (text.length > this.maxStringLength) this.maxStringLength = text.length;
+    this.totalDistinctLength += text.length;
+    if (/\s/.test(text)) this.distinctWithSpace++;
+    if (this.stringsAllBoolean && !BOOLEAN_TOKENS.has(text)) this.stringsAllBoolean = false;
+    this.classifyDate(text);
+    if (this.piiChecked < PII_SAMPLE) {
+      this.piiChecked++;
+      const kind = detectPii(text);
+      if (kind !== undefined) this.piiHits.set(kind, (this.piiHits.get(kind) ?? 0) + 1);
+    }
+  }
+
+  private classifyDate(text: string): void {
+    if (this.dateCandidates !== null && this.dateCandidates.length === 0) return;
+    if (!mayBeDatetime(text)) {
+      this.dateCandidates = [];
+      return;
+    }
+    const alive = this.dateCandidates ?? DATETIME_CANDIDATES.map((_, i) => i);
+    this.dateCandidates = alive.filter((i) => compileFormat(DATETIME_CANDIDATES[i]).parse(text) !== null);
+  }
+}
+
+function decimalsOfTyped(value: number): number {
+  if (Number.isInteger(value)) return 0;
+  const s = String(value);
+  const dot = s.indexOf(".");
+  if (s.includes("e")) return 0;
+  return dot < 0 ? 0 : s.length - dot - 1;
+}
