@@ -1,0 +1,376 @@
+import { z } from "zod";
+import { synthError } from "../errors.ts";
+import { createRng } from "../random.ts";
+import type { Rng } from "../random.ts";
+import type { Cell, Table } from "../data/table.ts";
+import { rowCount, takeRows } from "../data/table.ts";
+import { tableMetadataSchema } from "../data/metadata.ts";
+import type { TableMetadata } from "../data/metadata.ts";
+import type { EpochProgress, MatrixCondition, MatrixModel, MatrixModelState } from "./matrix-model.ts";
+import { DataTransformer, transformerOptionsSchema } from "./transformer/transformer.ts";
+import type { TransformerState } from "./transformer/transformer.ts";
+import { GaussianCopula } from "./copula/gaussian-copula.ts";
+import type { CopulaState } from "./copula/gaussian-copula.ts";
+import { categoricalCode, cellKey, generateColumn } from "./transformer/column-codec.ts";
+import type { ColumnSpec } from "./transformer/column-codec.ts";
+import { createMatrixModel, isNeural, modelKindSchema, restoreMatrixModel } from "./models.ts";
+import type { ModelKind } from "./models.ts";
+
+/**
+ * One entry point over the three synthesizers: fit a table (validated against its metadata), sample rows
+ * (optionally conditioned on categorical values), save and load through the artifact format (artifact.ts).
+ * The neural models need a tfjs backend chosen by the caller first (shared/synth/backend.ts).
+ */
+export const synthesizerOptionsSchema = z
+  .object({
+    model: modelKindSchema.default("gaussian_copula"),
+    /** Hyperparameters of the model, validated by the model (CTGAN / TVAE names as in the reference). */
+    modelConfig: z.record(z.string(), z.unknown()).default({}),
+    /** Transformer and post-processing options (enforceRounding, enforceMinMaxValues, ...). */
+    transformer: transformerOptionsSchema.prefault({}),
+    seed: z.number().int().min(0).max(0xffffffff).default(0),
+    timeBudgetMs: z.number().positive().optional(),
+  })
+  .strict();
+export type SynthesizerOptions = z.input<typeof synthesizerOptionsSchema>;
+
+export interface FitControl {
+  onEpoch?: (progress: EpochProgress) => void | Promise<void>;
+  signal?: AbortSignal;
+}
+
+const conditionValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+export const sampleOptionsSchema = z
+  .object({
+    seed: z.number().int().min(0).max(0xffffffff).optional(),
+    /** Values of categorical / boolean columns every sampled row must have (SDV's sample_from_conditions). */
+    conditions: z.record(z.string(), conditionValueSchema).optional(),
+    /** Rejection rounds before giving up with CONDITION_UNSATISFIABLE. */
+    maxTries: z.number().int().min(1).max(10_000).default(100),
+  })
+  .strict();
+export type SampleOptions = z.input<typeof sampleOptionsSchema>;
+
+export interface FitStats {
+  transformerMs: number;
+  fitMs: number;
+  epochs: EpochProgress[];
+}
+
+interface SampledBatch {
+  table: Table;
+}
+
+function validateInputs(table: Table, raw: unknown): TableMetadata {
+  const parsed = tableMetadataSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw synthError("INVALID_METADATA", "the table metadata is invalid", {
+      issues: parsed.error.issues.slice(0, 5),
+    });
+  }
+  const metadata = parsed.data;
+  const n = rowCount(table);
+  if (table.columns.length === 0 || n === 0) {
+    throw synthError("VALIDATION_ERROR", "cannot fit a synthesizer on an empty table", { rows: n });
+  }
+  table.data.forEach((col, j) => {
+    if (col.length !== n) {
+      throw synthError(
+        "VALIDATION_ERROR",
+        `column ${table.columns[j]} has ${col.length} cells, expected ${n}`,
+        {
+          column: table.columns[j],
+        },
+      );
+    }
+  });
+  for (const name of table.columns) {
+    if (!metadata.columns.some((c) => c.name === name)) {
+      throw synthError("INVALID_METADATA", `column ${name} has no metadata`, { column: name });
+    }
+  }
+  for (const c of metadata.columns) {
+    if (!table.columns.includes(c.name)) {
+      throw synthError("UNKNOWN_COLUMN", `metadata names column ${c.name}, which the table does not have`, {
+        column: c.name,
+      });
+    }
+  }
+  return metadata;
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw synthError("ABORTED", "Training was stopped before it finished");
+}
+
+export interface SynthesizerParts {
+  kind: ModelKind;
+  options: z.output<typeof synthesizerOptionsSchema>;
+  transformer?: DataTransformer;
+  model?: MatrixModel;
+  copula?: GaussianCopula;
+}
+
+export class Synthesizer {
+  readonly kind: ModelKind;
+  readonly options: z.output<typeof synthesizerOptionsSchema>;
+  readonly stats: FitStats | undefined;
+  private readonly transformer: DataTransformer | undefined;
+  private readonly model: MatrixModel | undefined;
+  private readonly copula: GaussianCopula | undefined;
+
+  constructor(parts: SynthesizerParts, stats?: FitStats) {
+    this.kind = parts.kind;
+    this.options = parts.options;
+    this.transformer = parts.transformer;
+    this.model = parts.model;
+    this.copula = parts.copula;
+    this.stats = stats;
+    if (isNeural(this.kind) ? !this.transformer || !this.model : !this.copula) {
+      throw synthError("INTERNAL_ERROR", `a ${this.kind} synthesizer is missing its parts`);
+    }
+  }
+
+  static async fit(
+    table: Table,
+    metadata: TableMetadata,
+    options: SynthesizerOptions = {},
+    control: FitControl = {},
+  ): Promise<Synthesizer> {
+    const parsed = synthesizerOptionsSchema.safeParse(options);
+    if (!parsed.success) {
+      throw synthError("INVALID_MODEL_CONFIG", "invalid synthesizer options", {
+        issues: parsed.error.issues.slice(0, 5),
+      });
+    }
+    const opts = parsed.data;
+    const meta = validateInputs(table, metadata);
+    throwIfAborted(control.signal);
+    const rng = createRng(opts.seed);
+    const epochs: EpochProgress[] = [];
+    const started = performance.now();
+    if (!isNeural(opts.model)) {
+      const copula = GaussianCopula.fit(table, meta, rng, {
+        enforceRounding: opts.transformer.enforceRounding,
+        enforceMinMaxValues: opts.transformer.enforceMinMaxValues,
+      });
+      throwIfAborted(control.signal);
+      const fitMs = performance.now() - started;
+      const progress = { epoch: 1, epochs: 1, losses: {}, elapsedMs: fitMs, etaMs: 0 };
+      epochs.push(progress);
+      await control.onEpoch?.(progress);
+      return new Synthesizer(
+        { kind: opts.model, options: opts, copula },
+        { transformerMs: 0, fitMs, epochs },
+      );
+    }
+    const transformer = DataTransformer.fit(table, meta, rng, opts.transformer);
+    if (transformer.width === 0) {
+      throw synthError(
+        "VALIDATION_ERROR",
+        "no column can be learned (only ids, text, personal data or constants): use gaussian_copula",
+        { model: opts.model },
+      );
+    }
+    const matrix = transformer.transform(table, rng);
+    const transformerMs = performance.now() - started;
+    throwIfAborted(control.signal);
+    const model = createMatrixModel(opts.model, opts.modelConfig);
+    try {
+      await model.fit(matrix, {
+        rng,
+        signal: control.signal,
+        timeBudgetMs: opts.timeBudgetMs,
+        onEpoch: async (p) => {
+          epochs.push(p);
+          await control.onEpoch?.(p);
+        },
+      });
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+    const fitMs = performance.now() - started;
+    return new Synthesizer(
+      { kind: opts.model, options: opts, transformer, model },
+      { transformerMs, fitMs, epochs },
+    );
+  }
+
+  /** Column specs learned at fit time (names, kinds, levels, ranges), in table order. */
+  get specs(): ColumnSpec[] {
+    return (this.copula?.specs ?? this.transformer?.specs) as ColumnSpec[];
+  }
+
+  get columns(): string[] {
+    return this.specs.map((s) => s.name);
+  }
+
+  private async sampleBatch(
+    rows: number,
+    rng: Rng,
+    condition: MatrixCondition | undefined,
+  ): Promise<SampledBatch> {
+    if (this.copula) return { table: this.copula.sample(rows, rng) };
+    const model = this.model as MatrixModel;
+    const transformer = this.transformer as DataTransformer;
+    const raw = await model.sampleMatrix(rows, rng, condition);
+    const matrix = raw.length === rows * transformer.width ? raw : raw.subarray(0, rows * transformer.width);
+    return { table: transformer.inverse(matrix, rows, rng) };
+  }
+
+  /**
+   * Samples `rows` rows. With conditions, rows are drawn in rounds and those that match are kept (bounded:
+   * `maxTries` rounds); CTGAN also conditions its generator on the first condition, as SDV does, so most
+   * rows match at once. Fails with CONDITION_UNSATISFIABLE when a value was never seen or too few rows match.
+   */
+  async sample(rows: number, options: SampleOptions = {}): Promise<Table> {
+    if (!Number.isInteger(rows) || rows < 0) {
+      throw synthError("VALIDATION_ERROR", "the number of rows must be a non-negative integer", { rows });
+    }
+    const parsed = sampleOptionsSchema.safeParse(options);
+    if (!parsed.success) {
+      throw synthError("VALIDATION_ERROR", "invalid sample options", {
+        issues: parsed.error.issues.slice(0, 5),
+      });
+    }
+    const opts = parsed.data;
+    const seed = opts.seed ?? crypto.getRandomValues(new Uint32Array(1))[0];
+    const rng = createRng(seed);
+    const conditions = Object.entries(opts.conditions ?? {});
+    if (conditions.length === 0) return (await this.sampleBatch(rows, rng, undefined)).table;
+
+    const checks = conditions.map(([column, value]) => this.conditionCheck(column, value));
+    const matrixCondition = this.kind === "ctgan" ? checks[0].matrixCondition : undefined;
+    const kept: Table[] = [];
+    let obtained = 0;
+    let drawn = 0;
+    for (let attempt = 0; attempt < opts.maxTries && obtained < rows; attempt++) {
+      const rate = drawn === 0 ? 1 : Math.max(obtained / drawn, 0.01);
+      const batch = Math.min(
+        Math.max(100, Math.ceil(((rows - obtained) / rate) * 1.1)),
+        Math.max(rows, 1) * 100,
+      );
+      const { table } = await this.sampleBatch(batch, rng, matrixCondition);
+      drawn += batch;
+      const cols = checks.map((c) => table.data[table.columns.indexOf(c.column)]);
+      const match: number[] = [];
+      for (let i = 0; i < batch && obtained + match.length < rows; i++) {
+        if (checks.every((c, k) => cellKey(cols[k][i]) === c.key)) match.push(i);
+      }
+      obtained += match.length;
+      kept.push(takeRows(table, match));
+    }
+    if (obtained < rows) {
+      throw synthError(
+        "CONDITION_UNSATISFIABLE",
+        `only ${obtained} of ${rows} rows matching the conditions were found in ${drawn} sampled rows`,
+        { requested: rows, obtained, sampled: drawn, conditions: opts.conditions },
+      );
+    }
+    return this.regenerate(concatTables(kept, this.columns), rng);
+  }
+
+  private conditionCheck(column: string, value: Cell) {
+    const spec = this.specs.find((s) => s.name === column);
+    if (spec === undefined) {
+      throw synthError("UNKNOWN_COLUMN", `cannot condition on ${column}: no such column`, { column });
+    }
+    if (spec.kind === "constant") {
+      const matches = cellKey(value) === cellKey(spec.value) || (value === null && spec.nullRate > 0);
+      if (!matches) throw unsatisfiable(column, value);
+      return { column, key: cellKey(value), matrixCondition: undefined };
+    }
+    if (spec.kind !== "categorical") {
+      throw synthError(
+        "VALIDATION_ERROR",
+        `conditions apply to categorical or boolean columns; ${column} is not`,
+        {
+          column,
+        },
+      );
+    }
+    if (categoricalCode(spec, value) < 0) throw unsatisfiable(column, value);
+    const matrixCondition = this.transformer?.matrixCondition(column, value) ?? undefined;
+    return { column, key: cellKey(value), matrixCondition };
+  }
+
+  /** Ids and tokens are regenerated over the whole result so they stay unique across rejection rounds. */
+  private regenerate(table: Table, rng: Rng): Table {
+    const n = rowCount(table);
+    const data = this.specs.map((spec, j) =>
+      spec.kind === "generated" ? generateColumn(spec, n, rng) : table.data[j],
+    );
+    return { columns: table.columns, data };
+  }
+
+  /** Everything an artifact needs (artifact.ts), weights included. */
+  getState(): {
+    kind: ModelKind;
+    options: z.output<typeof synthesizerOptionsSchema>;
+    transformer?: TransformerState;
+    copula?: CopulaState;
+    model?: MatrixModelState;
+  } {
+    return {
+      kind: this.kind,
+      options: this.options,
+      ...(this.transformer ? { transformer: this.transformer.state } : {}),
+      ...(this.copula ? { copula: this.copula.state } : {}),
+      ...(this.model ? { model: this.model.getState() } : {}),
+    };
+  }
+
+  static fromParts(
+    kind: ModelKind,
+    options: unknown,
+    parts: { transformer?: unknown; copula?: unknown; model?: MatrixModelState },
+  ): Synthesizer {
+    const parsed = synthesizerOptionsSchema.safeParse(options);
+    if (!parsed.success) {
+      throw synthError("INVALID_ARTIFACT", "the saved synthesizer options are invalid", {
+        issues: parsed.error.issues.slice(0, 5),
+      });
+    }
+    const opts = parsed.data;
+    if (isNeural(kind)) {
+      if (parts.transformer === undefined || parts.model === undefined) {
+        throw synthError("INVALID_ARTIFACT", `a ${kind} artifact needs a transformer and model weights`);
+      }
+      if (parts.model.kind !== kind) {
+        throw synthError(
+          "INVALID_ARTIFACT",
+          `the artifact says ${kind} but holds ${parts.model.kind} weights`,
+        );
+      }
+      return new Synthesizer({
+        kind,
+        options: opts,
+        transformer: DataTransformer.fromState(parts.transformer),
+        model: restoreMatrixModel(parts.model),
+      });
+    }
+    if (parts.copula === undefined)
+      throw synthError("INVALID_ARTIFACT", "a gaussian_copula artifact needs its copula");
+    return new Synthesizer({ kind, options: opts, copula: GaussianCopula.fromState(parts.copula) });
+  }
+
+  dispose(): void {
+    this.model?.dispose();
+  }
+}
+
+function unsatisfiable(column: string, value: Cell) {
+  return synthError(
+    "CONDITION_UNSATISFIABLE",
+    `column ${column} never takes the value ${JSON.stringify(value)} in the training data`,
+    { column, value },
+  );
+}
+
+function concatTables(tables: Table[], columns: string[]): Table {
+  return {
+    columns: [...columns],
+    data: columns.map((_, j) => tables.flatMap((t) => t.data[j])),
+  };
+}
