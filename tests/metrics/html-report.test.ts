@@ -93,7 +93,9 @@ describe("HTML report in Chromium", () => {
         charts: w.__reportCharts,
         pwned: w.__pwned ?? null,
         images: document.querySelectorAll("img").length,
-        headings: Array.from(document.querySelectorAll("#column-charts h4")).map((h) => h.firstChild?.textContent),
+        headings: Array.from(document.querySelectorAll("#column-charts h4")).map(
+          (h) => h.firstChild?.textContent,
+        ),
         tableText: document.querySelector("details table")?.textContent ?? "",
       };
     });
