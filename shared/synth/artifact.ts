@@ -2,6 +2,7 @@ import { z } from "zod";
 import { synthError } from "../errors.ts";
 import type { MatrixModelState, WeightTensor } from "./matrix-model.ts";
 import { modelKindSchema } from "./models.ts";
+import { tableMetadataSchema } from "../data/metadata.ts";
 import { Synthesizer } from "./synthesizer.ts";
 
 /**
@@ -39,6 +40,7 @@ export const artifactHeaderSchema = z
     kind: modelKindSchema,
     createdAt: z.string(),
     columns: z.array(z.string()),
+    metadata: tableMetadataSchema,
     options: z.record(z.string(), z.unknown()),
     transformer: z.unknown().optional(),
     copula: z.unknown().optional(),
@@ -70,6 +72,7 @@ export function encodeArtifact(synth: Synthesizer, createdAt = new Date()): Uint
     kind: state.kind,
     createdAt: createdAt.toISOString(),
     columns: synth.columns,
+    metadata: state.metadata,
     options: state.options,
     ...(state.transformer ? { transformer: state.transformer } : {}),
     ...(state.copula ? { copula: state.copula } : {}),
@@ -159,7 +162,7 @@ export function decodeArtifact(bytes: Uint8Array): Synthesizer {
       weights,
     };
   }
-  const synth = Synthesizer.fromParts(header.kind, header.options, {
+  const synth = Synthesizer.fromParts(header.kind, header.metadata, header.options, {
     transformer: header.transformer,
     copula: header.copula,
     model,

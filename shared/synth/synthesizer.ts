@@ -105,6 +105,8 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
 
 export interface SynthesizerParts {
   kind: ModelKind;
+  /** The column metadata the model was fitted with (writers need it to format the output). */
+  metadata: TableMetadata;
   options: z.output<typeof synthesizerOptionsSchema>;
   transformer?: DataTransformer;
   model?: MatrixModel;
@@ -113,6 +115,7 @@ export interface SynthesizerParts {
 
 export class Synthesizer {
   readonly kind: ModelKind;
+  readonly metadata: TableMetadata;
   readonly options: z.output<typeof synthesizerOptionsSchema>;
   readonly stats: FitStats | undefined;
   private readonly transformer: DataTransformer | undefined;
@@ -121,6 +124,7 @@ export class Synthesizer {
 
   constructor(parts: SynthesizerParts, stats?: FitStats) {
     this.kind = parts.kind;
+    this.metadata = parts.metadata;
     this.options = parts.options;
     this.transformer = parts.transformer;
     this.model = parts.model;
@@ -160,7 +164,7 @@ export class Synthesizer {
       epochs.push(progress);
       await control.onEpoch?.(progress);
       return new Synthesizer(
-        { kind: opts.model, options: opts, copula },
+        { kind: opts.model, metadata: meta, options: opts, copula },
         { transformerMs: 0, fitMs, epochs },
       );
     }
@@ -192,7 +196,7 @@ export class Synthesizer {
     }
     const fitMs = performance.now() - started;
     return new Synthesizer(
-      { kind: opts.model, options: opts, transformer, model },
+      { kind: opts.model, metadata: meta, options: opts, transformer, model },
       { transformerMs, fitMs, epochs },
     );
   }
@@ -307,6 +311,7 @@ export class Synthesizer {
   /** Everything an artifact needs (artifact.ts), weights included. */
   getState(): {
     kind: ModelKind;
+    metadata: TableMetadata;
     options: z.output<typeof synthesizerOptionsSchema>;
     transformer?: TransformerState;
     copula?: CopulaState;
@@ -314,6 +319,7 @@ export class Synthesizer {
   } {
     return {
       kind: this.kind,
+      metadata: this.metadata,
       options: this.options,
       ...(this.transformer ? { transformer: this.transformer.state } : {}),
       ...(this.copula ? { copula: this.copula.state } : {}),
@@ -323,6 +329,7 @@ export class Synthesizer {
 
   static fromParts(
     kind: ModelKind,
+    metadata: TableMetadata,
     options: unknown,
     parts: { transformer?: unknown; copula?: unknown; model?: MatrixModelState },
   ): Synthesizer {
@@ -345,6 +352,7 @@ export class Synthesizer {
       }
       return new Synthesizer({
         kind,
+        metadata,
         options: opts,
         transformer: DataTransformer.fromState(parts.transformer),
         model: restoreMatrixModel(parts.model),
@@ -352,7 +360,7 @@ export class Synthesizer {
     }
     if (parts.copula === undefined)
       throw synthError("INVALID_ARTIFACT", "a gaussian_copula artifact needs its copula");
-    return new Synthesizer({ kind, options: opts, copula: GaussianCopula.fromState(parts.copula) });
+    return new Synthesizer({ kind, metadata, options: opts, copula: GaussianCopula.fromState(parts.copula) });
   }
 
   dispose(): void {
