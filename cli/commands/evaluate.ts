@@ -1,0 +1,122 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { basename } from "node:path";
+import type { Command } from "commander";
+import { z } from "zod";
+import { synthError } from "../../shared/errors.ts";
+import { loadTable } from "../../shared/data/load.ts";
+import type { TableMetadata } from "../../shared/data/metadata.ts";
+import { parseMetadataJson } from "../../shared/data/sdv-metadata.ts";
+import { evaluate } from "../../shared/metrics/evaluate.ts";
+import { renderHtmlReport } from "../../shared/metrics/html/render.ts";
+import type { Report } from "../../shared/metrics/report-schema.ts";
+
+const evaluateCliOptionsSchema = z.object({
+  metadata: z.string().optional(),
+  target: z.string().optional(),
+  holdout: z.string().optional(),
+  out: z.string().min(1),
+  html: z.string().optional(),
+  seed: z.coerce.number().int().min(0).default(0),
+  privacy: z.boolean().default(true),
+});
+
+/**
+ * Metadata from a file: ours, SDV's single-table metadata, or a shared dataset's .meta.json
+ * (`column_types` with numerical / categorical / datetime / id), whichever the file is.
+ */
+export function readMetadataText(text: string): TableMetadata {
+  const json = JSON.parse(text) as { column_types?: Record<string, string> };
+  if (json && typeof json === "object" && json.column_types && typeof json.column_types === "object") {
+    return parseMetadataJson(
+      JSON.stringify({
+        columns: Object.entries(json.column_types).map(([name, sdtype]) => ({ name, sdtype })),
+      }),
+    );
+  }
+  return parseMetadataJson(text);
+}
+
+async function readBytes(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === "ENOENT") {
+      throw synthError("NOT_FOUND", `file ${path} was not found`, { path }, cause);
+    }
+    throw cause;
+  }
+}
+
+async function load(path: string, metadata: TableMetadata | undefined) {
+  const bytes = await readBytes(path);
+  return loadTable(bytes, { fileName: basename(path), ...(metadata ? { metadata } : {}) });
+}
+
+/** One line per headline number, for a terminal. */
+export function summarise(report: Report): string {
+  const f = (v: number | null | undefined) => (v === null || v === undefined ? "n/a" : v.toFixed(3));
+  const lines = [
+    `quality overall ${f(report.quality.allPairs.overall)} (column shapes ${f(report.quality.allPairs.columnShapes)}, pair trends ${f(report.quality.allPairs.columnPairTrends)})`,
+    `quality, related pairs only (SDMetrics default) ${f(report.quality.relatedPairs.overall)} (${report.quality.relatedPairs.pairsScored} of ${report.quality.relatedPairs.pairsTotal} pairs)`,
+    `diagnostics: validity ${f(report.diagnostics.dataValidity)}, structure ${f(report.diagnostics.dataStructure)}`,
+  ];
+  if (report.privacy) {
+    const p = report.privacy;
+    lines.push(
+      `privacy: median DCR ${f(p.dcr.median)}, copied rows ${(p.copyShare * 100).toFixed(2)}%, baseline protection ${f(p.baselineProtection.score)}` +
+        (p.overfittingProtection ? `, overfitting protection ${f(p.overfittingProtection.score)}` : ""),
+    );
+  }
+  if (report.mlEfficacy) {
+    const m = report.mlEfficacy;
+    lines.push(`ML efficacy (${m.metric}, ${m.target}): synthetic ${f(m.synthetic)} vs real ${f(m.real)}`);
+  }
+  for (const note of report.notes) lines.push(`note: ${note}`);
+  return `${lines.join("\n")}\n`;
+}
+
+export function register(program: Command): void {
+  program
+    .command("evaluate")
+    .description(
+      "score a synthetic table against the real one: quality (SDMetrics definitions), diagnostics, privacy, ML efficacy",
+    )
+    .argument("<real>", "the real table the model was fitted on (CSV, JSON, JSONL, xlsx, Parquet)")
+    .argument("<synthetic>", "the synthetic table")
+    .option(
+      "--metadata <file>",
+      "column metadata JSON (ours, SDV single-table, or a dataset .meta.json); default: inferred",
+    )
+    .option("--target <column>", "column to predict for ML efficacy (needs --holdout)")
+    .option(
+      "--holdout <file>",
+      "real rows the model never saw: ML efficacy test set and DCR overfitting protection",
+    )
+    .requiredOption("--out <file>", "where to write the JSON report")
+    .option("--html <file>", "also write the self-contained HTML report")
+    .option("--seed <n>", "seed of the random baseline and the learner", "0")
+    .option("--no-privacy", "skip the distance-to-closest-record metrics")
+    .action(async (realPath: string, syntheticPath: string, raw: unknown) => {
+      const parsed = evaluateCliOptionsSchema.safeParse(raw);
+      if (!parsed.success) {
+        throw synthError("VALIDATION_ERROR", "invalid options for evaluate", { issues: parsed.error.issues });
+      }
+      const opts = parsed.data;
+      const given = opts.metadata
+        ? readMetadataText(new TextDecoder().decode(await readBytes(opts.metadata)))
+        : undefined;
+      const real = await load(realPath, given);
+      // The real table's metadata types the other tables, so the same column is read the same way.
+      const synthetic = await load(syntheticPath, real.metadata);
+      const holdout = opts.holdout ? await load(opts.holdout, real.metadata) : undefined;
+      const report = evaluate(real.table, synthetic.table, real.metadata, {
+        target: opts.target,
+        holdout: holdout?.table,
+        seed: opts.seed,
+        privacy: opts.privacy,
+      });
+      await writeFile(opts.out, `${JSON.stringify(report, null, 2)}\n`);
+      if (opts.html) await writeFile(opts.html, renderHtmlReport(report));
+      process.stdout.write(summarise(report));
+    });
+}
