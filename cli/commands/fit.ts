@@ -1,0 +1,53 @@
+import type { Command } from "commander";
+import { writeFile } from "node:fs/promises";
+import { Synthesizer } from "../../shared/synth/synthesizer.ts";
+import { encodeArtifact } from "../../shared/synth/artifact.ts";
+import {
+  abortOnSigint,
+  fitFlagsSchema,
+  parseFlags,
+  prepareBackend,
+  progressReporter,
+  readTableFile,
+  synthesizerOptions,
+} from "../synth-io.ts";
+
+export function addFitOptions(command: Command): Command {
+  return command
+    .option("--model <model>", "ctgan | tvae | gaussian_copula", "gaussian_copula")
+    .option("--epochs <n>", "training epochs (ctgan, tvae; reference default 300)")
+    .option("--batch-size <n>", "batch size (ctgan, tvae; reference default 500)")
+    .option("--seed <n>", "random seed (same data, options and seed: same model)", "0")
+    .option("--metadata <file>", "column metadata JSON (SDV single-table format or synth's own)")
+    .option("--config <json>", "more hyperparameters as JSON, e.g. '{\"generator_dim\":[128,128]}'")
+    .option("--time-budget <seconds>", "stop training after this long, keeping the model")
+    .option("--backend <backend>", "tfjs backend: wasm | cpu", "wasm");
+}
+
+export function register(program: Command): void {
+  addFitOptions(
+    program
+      .command("fit")
+      .description("fit a synthesizer on a table and save the model")
+      .argument("<data>", "table to learn (.csv, .json, .jsonl, .xlsx, .parquet)")
+      .requiredOption("--out <file>", "where to write the model (e.g. model.synth)"),
+  ).action(async (data: string, raw: Record<string, unknown>) => {
+    const flags = parseFlags(fitFlagsSchema, raw);
+    const { table, metadata } = await readTableFile(data, flags.metadata);
+    await prepareBackend(flags.model, flags.backend);
+    const progress = progressReporter();
+    const abort = abortOnSigint();
+    try {
+      const synth = await Synthesizer.fit(table, metadata, synthesizerOptions(flags), {
+        onEpoch: progress.onEpoch,
+        signal: abort.signal,
+      });
+      progress.done();
+      await writeFile(String(raw.out), encodeArtifact(synth));
+      synth.dispose();
+      process.stderr.write(`wrote ${String(raw.out)} (${flags.model}, ${table.columns.length} columns)\n`);
+    } finally {
+      abort.release();
+    }
+  });
+}

@@ -1,0 +1,153 @@
+/**
+ * What the fit, sample and generate commands share: reading a table (and optional metadata) from disk,
+ * writing the synthetic table in the format its file name asks for, the fit options, and progress
+ * reporting (a bar on a terminal, one plain line per epoch otherwise, e.g. in CI logs).
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import { z } from "zod";
+import { synthError } from "../shared/errors.ts";
+import { loadTable } from "../shared/data/load.ts";
+import { writeTable } from "../shared/data/write.ts";
+import { formatFromFileName } from "../shared/data/formats.ts";
+import { parseMetadataJson } from "../shared/data/sdv-metadata.ts";
+import type { Table } from "../shared/data/table.ts";
+import type { TableMetadata } from "../shared/data/metadata.ts";
+import type { EpochProgress } from "../shared/synth/matrix-model.ts";
+import { isNeural, modelKindSchema, type ModelKind } from "../shared/synth/models.ts";
+import type { SynthesizerOptions } from "../shared/synth/synthesizer.ts";
+import { initNodeBackend } from "./tf-backend.ts";
+
+export async function readTableFile(
+  path: string,
+  metadataPath?: string,
+): Promise<{ table: Table; metadata: TableMetadata }> {
+  const bytes = await readFile(path).catch((error: unknown) => {
+    throw synthError("NOT_FOUND", `cannot read ${path}: ${(error as Error).message}`, { path });
+  });
+  const metadata =
+    metadataPath === undefined ? undefined : parseMetadataJson(await readFile(metadataPath, "utf8"));
+  const loaded = await loadTable(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+    fileName: path,
+    ...(metadata ? { metadata } : {}),
+  });
+  for (const w of loaded.warnings) process.stderr.write(`warning ${w.code}: ${w.message}\n`);
+  return { table: loaded.table, metadata: loaded.metadata };
+}
+
+export async function writeTableFile(table: Table, metadata: TableMetadata, path: string): Promise<void> {
+  const format = formatFromFileName(path);
+  if (format === undefined) {
+    throw synthError("UNSUPPORTED_FORMAT", `cannot tell the output format from ${path}`, {
+      path,
+      expected: ".csv, .json, .jsonl, .xlsx or .parquet",
+    });
+  }
+  await writeFile(path, await writeTable(table, metadata, format));
+}
+
+const int = (name: string) =>
+  z
+    .string()
+    .regex(/^\d+$/, `${name} must be a non-negative integer`)
+    .transform((v) => Number(v));
+
+export const fitFlagsSchema = z.object({
+  model: modelKindSchema.default("gaussian_copula"),
+  epochs: int("--epochs").optional(),
+  batchSize: int("--batch-size").optional(),
+  seed: int("--seed").optional(),
+  metadata: z.string().optional(),
+  timeBudget: int("--time-budget").optional(),
+  backend: z.enum(["wasm", "cpu"]).default("wasm"),
+  config: z.string().optional(),
+});
+export type FitFlags = z.infer<typeof fitFlagsSchema>;
+
+export function parseFlags<T extends z.ZodType>(schema: T, raw: unknown): z.output<T> {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw synthError("VALIDATION_ERROR", parsed.error.issues.map((i) => i.message).join("; "), {
+      issues: parsed.error.issues,
+    });
+  }
+  return parsed.data;
+}
+
+/** Synthesizer options from the flags; --config takes a JSON object of model hyperparameters. */
+export function synthesizerOptions(flags: FitFlags): SynthesizerOptions {
+  let modelConfig: Record<string, unknown> = {};
+  if (flags.config !== undefined) {
+    try {
+      modelConfig = z.record(z.string(), z.unknown()).parse(JSON.parse(flags.config));
+    } catch (error) {
+      throw synthError(
+        "INVALID_MODEL_CONFIG",
+        "--config must be a JSON object of hyperparameters",
+        {},
+        error,
+      );
+    }
+  }
+  if (isNeural(flags.model)) {
+    if (flags.epochs !== undefined) modelConfig.epochs = flags.epochs;
+    if (flags.batchSize !== undefined) modelConfig.batch_size = flags.batchSize;
+  } else if (flags.epochs !== undefined || flags.batchSize !== undefined) {
+    process.stderr.write("note: --epochs and --batch-size apply to ctgan and tvae only\n");
+  }
+  return {
+    model: flags.model,
+    modelConfig,
+    seed: flags.seed ?? 0,
+    ...(flags.timeBudget !== undefined ? { timeBudgetMs: flags.timeBudget * 1000 } : {}),
+  };
+}
+
+export async function prepareBackend(model: ModelKind, backend: "wasm" | "cpu"): Promise<void> {
+  if (!isNeural(model)) return;
+  const info = await initNodeBackend({ backend });
+  if (info.fallbackReason !== undefined) {
+    process.stderr.write(`note: using the cpu backend (wasm failed: ${info.fallbackReason})\n`);
+  }
+}
+
+const seconds = (ms: number): string =>
+  ms >= 60_000
+    ? `${Math.floor(ms / 60_000)}m${String(Math.round((ms % 60_000) / 1000)).padStart(2, "0")}s`
+    : `${(ms / 1000).toFixed(1)}s`;
+
+/** Per-epoch progress: a redrawn bar on a TTY, plain lines otherwise. */
+export function progressReporter(stream: NodeJS.WriteStream = process.stderr): {
+  onEpoch: (p: EpochProgress) => void;
+  done: () => void;
+} {
+  const tty = stream.isTTY === true;
+  let drawn = false;
+  return {
+    onEpoch: (p) => {
+      const losses = Object.entries(p.losses)
+        .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+        .join("  ");
+      const timing = `elapsed ${seconds(p.elapsedMs)}  eta ${seconds(p.etaMs)}`;
+      if (tty) {
+        const width = 30;
+        const filled = Math.round((p.epoch / p.epochs) * width);
+        const bar = `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;
+        stream.write(`\r\x1b[2K${bar} epoch ${p.epoch}/${p.epochs}  ${losses}  ${timing}`);
+        drawn = true;
+      } else {
+        stream.write(`epoch ${p.epoch}/${p.epochs}  ${losses}  ${timing}\n`);
+      }
+    },
+    done: () => {
+      if (drawn) stream.write("\n");
+    },
+  };
+}
+
+/** Ctrl-C stops training cleanly (the fit rejects with ABORTED) instead of killing the process mid-write. */
+export function abortOnSigint(): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const handler = () => controller.abort();
+  process.once("SIGINT", handler);
+  return { signal: controller.signal, release: () => process.off("SIGINT", handler) };
+}
