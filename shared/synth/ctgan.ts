@@ -116,10 +116,18 @@ export function buildGenerator(
   return { residuals, out: initLinear(set, "out", dim, dataDim, rng) };
 }
 
-/** Raw generator output (logits for softmax spans, pre-tanh for scalar spans), internal column order. */
-export function generate(g: GeneratorParams, input: tf.Tensor2D): tf.Tensor2D {
+/**
+ * Raw generator output (logits for softmax spans, pre-tanh for scalar spans), internal column order.
+ * `norm` and `track` as in layers.ts batchNorm.
+ */
+export function generate(
+  g: GeneratorParams,
+  input: tf.Tensor2D,
+  norm: "batch" | "running" = "batch",
+  track = false,
+): tf.Tensor2D {
   let h = input;
-  for (const r of g.residuals) h = tf.concat([tf.relu(batchNorm(linear(h, r.fc), r.bn)), h], 1);
+  for (const r of g.residuals) h = tf.concat([tf.relu(batchNorm(linear(h, r.fc), r.bn, norm, track)), h], 1);
   return linear(h, g.out);
 }
 
@@ -272,13 +280,13 @@ export class CTGAN implements MatrixModel {
       rng,
     );
     const critic = buildDiscriminator(dSet, layout.width + layout.condWidth, c.discriminator_dim, c.pac, rng);
-    const optG = new Adam(gSet.variables, {
+    const optG = new Adam(gSet.trainable, {
       lr: c.generator_lr,
       beta1: BETA1,
       beta2: BETA2,
       weightDecay: c.generator_decay,
     });
-    const optD = new Adam(dSet.variables, {
+    const optD = new Adam(dSet.trainable, {
       lr: c.discriminator_lr,
       beta1: BETA1,
       beta2: BETA2,
@@ -294,8 +302,8 @@ export class CTGAN implements MatrixModel {
           let lossD = 0;
           let penalty = 0;
           for (let n = 0; n < c.discriminator_steps; n++)
-            [lossD, penalty] = trainer.criticStep(optD, dSet.variables);
-          const lossG = trainer.generatorStep(optG, gSet.variables);
+            [lossD, penalty] = trainer.criticStep(optD, dSet.trainable);
+          const lossG = trainer.generatorStep(optG, gSet.trainable);
           return { generator: lossG, discriminator: lossD, gradient_penalty: penalty };
         },
         onEpoch: options.onEpoch,
@@ -326,7 +334,7 @@ export class CTGAN implements MatrixModel {
     const steps = Math.ceil(rows / batch);
     const out = new Float32Array(steps * batch * layout.width);
     for (let s = 0; s < steps; s++) {
-      // Whole batches, like the reference: batch norm normalises with the statistics of the sampled batch.
+      // Whole batches, like the reference: unconditional batches are normalised with their own statistics.
       const values = tf.tidy(() => {
         const z = normalTensor([batch, this.config.embedding_dim], rng);
         let input = z;
@@ -338,12 +346,12 @@ export class CTGAN implements MatrixModel {
           input = tf.concat([z, tf.tensor2d(cond, [batch, layout.condWidth])], 1);
         }
         const gumbel = gumbelTensor([batch, layout.softmaxWidth], rng);
-        return activateSpans(
-          generate(t.generator, input),
-          layout,
-          gumbel,
-          GUMBEL_TAU,
-        ).dataSync() as Float32Array;
+        // A fixed condition makes every row of the batch share one conditional vector, which batch
+        // statistics would subtract right out again (the reference's conditional sample only nudges its
+        // level up for that reason): conditional batches are normalised with the running statistics.
+        const norm = fixed === undefined ? "batch" : "running";
+        const logits = generate(t.generator, input, norm);
+        return activateSpans(logits, layout, gumbel, GUMBEL_TAU).dataSync() as Float32Array;
       });
       out.set(values, s * batch * layout.width);
       if (s % 20 === 19) await new Promise((resolve) => setTimeout(resolve, 0));
@@ -488,7 +496,7 @@ class Trainer {
       const { input, c } = this.fakeInput(cond === null ? null : cond.cond);
       const real = this.realBatch(cond);
       const fake = this.withCond(
-        activateSpans(generate(this.generator, input), this.layout, this.gumbel(), GUMBEL_TAU),
+        activateSpans(generate(this.generator, input, "batch", true), this.layout, this.gumbel(), GUMBEL_TAU),
         c,
       );
       const alphaGroup = Array.from({ length: B / pac }, () => this.rng.next());
@@ -524,7 +532,7 @@ class Trainer {
       const masks = discriminatorMasks(this.critic, B, this.rng);
       const target = cond === null ? null : this.condTarget(cond.column, cond.level);
       const { value, grads } = tf.variableGrads(() => {
-        const logits = generate(this.generator, input);
+        const logits = generate(this.generator, input, "batch", true);
         const fake = this.withCond(activateSpans(logits, this.layout, gumbel, GUMBEL_TAU), c);
         return generatorLoss(discriminate(this.critic, fake, masks), logits, this.layout, target);
       }, vars);

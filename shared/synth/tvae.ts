@@ -195,7 +195,7 @@ export class TVAE implements MatrixModel {
     const decSet = new ParamSet("tvae.decoder");
     const encoder = buildEncoder(encSet, width, c.compress_dims, c.embedding_dim, rng);
     const decoder = buildDecoder(decSet, c.embedding_dim, c.decompress_dims, width, rng);
-    const vars = [...encSet.variables, ...decSet.variables];
+    const vars = [...encSet.trainable, ...decSet.trainable];
     const opt = new Adam(vars, { lr: c.learning_rate, beta1: 0.9, beta2: 0.999, weightDecay: c.l2scale });
     this.trained = { layout, set: decSet, decoder, epochsTrained: 0 };
     let order: Uint32Array = new Uint32Array(0);

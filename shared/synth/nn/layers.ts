@@ -32,18 +32,44 @@ export function linear(x: tf.Tensor2D, p: LinearParams): tf.Tensor2D {
 export interface BatchNormParams {
   gamma: tf.Variable;
   beta: tf.Variable;
+  runningMean: tf.Variable;
+  runningVar: tf.Variable;
 }
 
 export function initBatchNorm(set: ParamSet, name: string, dim: number): BatchNormParams {
-  return { gamma: set.add(`${name}.weight`, tf.ones([dim])), beta: set.add(`${name}.bias`, tf.zeros([dim])) };
+  return {
+    gamma: set.add(`${name}.weight`, tf.ones([dim])),
+    beta: set.add(`${name}.bias`, tf.zeros([dim])),
+    runningMean: set.add(`${name}.running_mean`, tf.zeros([dim]), false),
+    runningVar: set.add(`${name}.running_var`, tf.ones([dim]), false),
+  };
 }
 
+/** torch.nn.BatchNorm1d defaults. */
+const BN_EPS = 1e-5;
+const BN_MOMENTUM = 0.1;
+
 /**
- * BatchNorm1d in training mode: normalised with the batch's own mean and biased variance, eps 1e-5.
- * The reference CTGAN never switches its generator to eval mode (not even in sample()), so batch statistics
- * are what it trains and samples with; running averages would never be read and are not kept.
+ * BatchNorm1d. "batch": normalised with the batch's own mean and biased variance (training mode, which the
+ * reference CTGAN also samples in: it never calls eval()); with `track`, the running averages are updated
+ * as PyTorch does (momentum 0.1, unbiased variance). "running": normalised with those averages (eval mode).
  */
-export function batchNorm(x: tf.Tensor2D, p: BatchNormParams, eps = 1e-5): tf.Tensor2D {
-  const { mean, variance } = tf.moments(x, 0);
-  return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), p.gamma), p.beta);
+export function batchNorm(
+  x: tf.Tensor2D,
+  p: BatchNormParams,
+  mode: "batch" | "running" = "batch",
+  track = false,
+): tf.Tensor2D {
+  let mean: tf.Tensor = p.runningMean;
+  let variance: tf.Tensor = p.runningVar;
+  if (mode === "batch") {
+    ({ mean, variance } = tf.moments(x, 0));
+    if (track) {
+      const n = x.shape[0];
+      const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
+      p.runningMean.assign(tf.add(tf.mul(p.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
+      p.runningVar.assign(tf.add(tf.mul(p.runningVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)));
+    }
+  }
+  return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, BN_EPS))), p.gamma), p.beta);
 }

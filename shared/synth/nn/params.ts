@@ -19,13 +19,17 @@ export class ParamSet {
     this.prefix = `${kind}#${nextSetId}/`;
   }
 
-  /** Takes ownership of `initial`. */
-  add(name: string, initial: tf.Tensor): tf.Variable {
-    const v = tf.variable(initial, true, this.prefix + name);
+  /** Takes ownership of `initial`. Non-trainable variables (e.g. batch-norm running statistics) are saved too. */
+  add(name: string, initial: tf.Tensor, trainable = true): tf.Variable {
+    const v = tf.variable(initial, trainable, this.prefix + name);
     initial.dispose();
     this.variables.push(v);
     this.names.push(name);
     return v;
+  }
+
+  get trainable(): tf.Variable[] {
+    return this.variables.filter((v) => v.trainable);
   }
 
   export(): WeightTensor[] {
