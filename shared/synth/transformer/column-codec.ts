@@ -3,6 +3,7 @@ import { synthError } from "../../errors.ts";
 import type { Rng } from "../../random.ts";
 import type { Cell, Table } from "../../data/table.ts";
 import type { ColumnMetadata, TableMetadata } from "../../data/metadata.ts";
+import { compileFormat } from "../../data/datetime-format.ts";
 import { datetimeUnitMs, formatStrftime } from "./datetime-format.ts";
 
 /**
@@ -111,12 +112,16 @@ function fromPrimitive(value: Primitive, date: boolean): Cell {
   return value;
 }
 
-function cellToNumber(cell: Cell, column: string, row: number): number {
+function cellToNumber(cell: Cell, column: string, row: number, datetimeFormat?: string): number {
   if (cell === null || isMissing(cell)) return NaN;
   if (typeof cell === "number") return cell;
   if (cell instanceof Date) return cell.getTime();
   if (typeof cell === "boolean") return cell ? 1 : 0;
   const text = cell.trim();
+  if (datetimeFormat !== undefined) {
+    const parsed = compileFormat(datetimeFormat).parse(text);
+    if (parsed !== null) return parsed.getTime();
+  }
   const asNumber = Number(text);
   if (text !== "" && Number.isFinite(asNumber)) return asNumber;
   const asDate = Date.parse(text);
@@ -172,7 +177,8 @@ function fitGenerated(meta: ColumnMetadata, cells: Cell[]): GeneratedSpec {
 }
 
 function fitNumeric(meta: ColumnMetadata, cells: Cell[]): NumericSpec | ConstantSpec {
-  const values = cells.map((c, i) => cellToNumber(c, meta.name, i));
+  const format = meta.sdtype === "datetime" ? meta.datetimeFormat : undefined;
+  const values = cells.map((c, i) => cellToNumber(c, meta.name, i, format));
   let min = Infinity;
   let max = -Infinity;
   let missing = 0;
@@ -272,7 +278,8 @@ export function fitColumnSpecs(table: Table, metadata: TableMetadata): ColumnSpe
 /** Cells -> numbers (NaN for missing). */
 export function encodeNumeric(spec: NumericSpec, cells: Cell[]): Float64Array {
   const out = new Float64Array(cells.length);
-  for (let i = 0; i < cells.length; i++) out[i] = cellToNumber(cells[i], spec.name, i);
+  const format = spec.sdtype === "datetime" ? spec.datetimeFormat : undefined;
+  for (let i = 0; i < cells.length; i++) out[i] = cellToNumber(cells[i], spec.name, i, format);
   return out;
 }
 

@@ -1,43 +1,9 @@
 /**
- * Datetimes are modelled as epoch milliseconds; this restores them. A column whose cells were Date objects
- * gets Date objects back (the writers format them with the column's datetimeFormat); a column whose cells
- * were strings gets strings formatted with the column's strftime format (UTC), or ISO 8601 without one.
+ * Datetimes are modelled as epoch milliseconds. Cells that were Date objects come back as Dates (the writers
+ * format them with the column's datetimeFormat); cells that were strings come back as strings in the column's
+ * strftime format (shared/data's formatter, so reading and writing agree), or ISO 8601 without one.
  */
-const pad = (v: number, width: number): string => String(v).padStart(width, "0");
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-export function formatStrftime(date: Date, format: string): string {
-  return format.replace(/%([YymdHMSfbjz%])/g, (_, token: string) => {
-    switch (token) {
-      case "Y":
-        return pad(date.getUTCFullYear(), 4);
-      case "y":
-        return pad(date.getUTCFullYear() % 100, 2);
-      case "m":
-        return pad(date.getUTCMonth() + 1, 2);
-      case "d":
-        return pad(date.getUTCDate(), 2);
-      case "H":
-        return pad(date.getUTCHours(), 2);
-      case "M":
-        return pad(date.getUTCMinutes(), 2);
-      case "S":
-        return pad(date.getUTCSeconds(), 2);
-      case "f":
-        return pad(date.getUTCMilliseconds() * 1000, 6);
-      case "b":
-        return MONTHS[date.getUTCMonth()];
-      case "j": {
-        const start = Date.UTC(date.getUTCFullYear(), 0, 1);
-        return pad(Math.floor((date.getTime() - start) / 86_400_000) + 1, 3);
-      }
-      case "z":
-        return "+0000";
-      default:
-        return "%";
-    }
-  });
-}
+export { formatDate as formatStrftime } from "../../data/datetime-format.ts";
 
 /** The coarsest unit (day, hour, minute, second, millisecond) that divides every value, in ms. */
 export function datetimeUnitMs(values: ArrayLike<number>): number {

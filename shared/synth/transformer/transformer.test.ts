@@ -152,3 +152,30 @@ describe("DataTransformer", () => {
     expect(copy.columns).toEqual(t.columns);
   });
 });
+
+describe("datetime columns given as text", () => {
+  it("come back as text in the column's format, at the data's granularity", () => {
+    const rng = createRng(4);
+    const rows: Cell[][] = Array.from({ length: 300 }, () => {
+      const d = new Date(Date.UTC(2021, 0, 1) + rng.int(500) * 86_400_000 + 3_600_000 * rng.int(24));
+      return [`${d.toISOString().slice(0, 13).replace("T", " ")}h`];
+    });
+    const table = fromRows(["when"], rows);
+    const metadata: TableMetadata = {
+      columns: [{ name: "when", sdtype: "datetime", datetimeFormat: "%Y-%m-%d %Hh" }],
+    };
+    const t = DataTransformer.fit(
+      fromRows(
+        ["when"],
+        rows.map((r) => [new Date(`${String(r[0]).slice(0, 13).replace(" ", "T")}:00:00Z`)]),
+      ),
+      metadata,
+      createRng(1),
+    );
+    expect(t.specs[0]).toMatchObject({ kind: "numeric", datetimeUnitMs: 3_600_000, representation: "date" });
+    const text = DataTransformer.fit(table, metadata, createRng(1));
+    const m = text.transform(table, createRng(2));
+    const back = text.inverse(m.data, m.rows, createRng(3)).data[0] as string[];
+    expect(back.every((v) => /^\d{4}-\d{2}-\d{2} \d{2}h$/.test(v))).toBe(true);
+  });
+});
