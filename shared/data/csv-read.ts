@@ -1,6 +1,7 @@
 import { synthError } from "../errors.ts";
 import type { DataLimits } from "./limits.ts";
 import { RawColumn } from "./raw-column.ts";
+import { ByteInterner } from "./byte-intern.ts";
 import { decodeUtf8 } from "./encoding.ts";
 import { MISSING_TOKENS } from "./missing.ts";
 import { parseNumberText } from "./number-text.ts";
@@ -58,6 +59,24 @@ export function detectDelimiter(bytes: Uint8Array, start: number): Delimiter {
     }
   }
   return DELIMITERS[best];
+}
+
+/** Line breaks from pos on: an upper bound of the rows left (quoted line breaks only make it larger). */
+function countLines(bytes: Uint8Array, pos: number): number {
+  let count = 0;
+  let p = bytes.indexOf(LF, pos);
+  while (p >= 0) {
+    count++;
+    p = bytes.indexOf(LF, p + 1);
+  }
+  if (count === 0) {
+    p = bytes.indexOf(CR, pos);
+    while (p >= 0) {
+      count++;
+      p = bytes.indexOf(CR, p + 1);
+    }
+  }
+  return count + 1;
 }
 
 const fastAscii = (bytes: Uint8Array, s: number, e: number): string | null => {
@@ -238,9 +257,12 @@ export function readCsv(bytes: Uint8Array, limits: DataLimits, delimiterHint?: D
   checkColumnNames(names);
   const width = names.length;
   const columns = names.map((name) => new RawColumn(name));
+  const interners = names.map(() => new ByteInterner());
+  const expectedRows = Math.min(countLines(bytes, pos), limits.maxRows);
+  for (const c of columns) c.reserve(expectedRows);
 
   // ---- data rows
-  let rowStarts = new Float64Array(1024);
+  let rowStarts = new Float64Array(Math.max(1024, expectedRows));
   let rows = 0;
   const ragged: number[] = [];
   let raggedCount = 0;
@@ -268,7 +290,7 @@ export function readCsv(bytes: Uint8Array, limits: DataLimits, delimiterHint?: D
     for (;;) {
       colNumber = j;
       pos = scanField(pos);
-      if (j < width) pushField(columns[j]);
+      if (j < width) pushField(columns[j], interners[j]);
       j++;
       if (fTerm !== 0) break;
     }
@@ -296,7 +318,7 @@ export function readCsv(bytes: Uint8Array, limits: DataLimits, delimiterHint?: D
     });
   }
 
-  function pushField(col: RawColumn): void {
+  function pushField(col: RawColumn, cache: ByteInterner): void {
     const s = fStart;
     const e = fEnd;
     if (s === e) {
@@ -307,17 +329,36 @@ export function readCsv(bytes: Uint8Array, limits: DataLimits, delimiterHint?: D
     if (!fQuoted && ((b0 >= 0x30 && b0 <= 0x39) || b0 === 0x2d || b0 === 0x2e || b0 === 0x2b)) {
       if (pushNumberBytes(col, s, e)) return;
     }
+    // Repeated categories and missing tokens: answered from the bytes, without decoding.
+    const cacheable = !fEscaped && e - s <= 64;
+    let h = 0;
+    if (cacheable) {
+      h = ByteInterner.hash(bytes, s, e);
+      const idx = cache.find(bytes, s, e, h);
+      if (idx >= 0) {
+        const v = cache.values[idx];
+        if (v === null) col.pushNull();
+        else col.pushInterned(v);
+        return;
+      }
+    }
     const text = fieldText();
     if (text.length <= 4 && MISSING_TOKENS.has(text.trim())) {
       col.pushNull();
+      if (cacheable && !cache.full) cache.add(bytes, s, e, h, null);
       return;
     }
     if (fQuoted || b0 === 0x20 || b0 === 0x09) {
+      const before = col.numbers;
       // A quoted or padded number is still a number (some tools quote or align every field).
       col.pushText(text);
+      if (col.numbers !== before || !cacheable || cache.full) return;
+      // It was a string: the column has interned it, cache that copy.
+      cache.add(bytes, s, e, h, col.distinctStrings.get(text) ?? text);
       return;
     }
-    col.pushString(text);
+    const interned = col.pushString(text);
+    if (cacheable && !cache.full) cache.add(bytes, s, e, h, interned);
   }
 
   /** Plain decimal numbers without exponent and with at most 15 significant digits, straight from bytes. */
@@ -379,6 +420,7 @@ export function readCsv(bytes: Uint8Array, limits: DataLimits, delimiterHint?: D
     return true;
   }
 
+  for (const c of columns) c.finish();
   const finalRowStarts = rowStarts.subarray(0, rows);
 
   function recoverText(columnIndexes: readonly number[]): Map<number, (string | null)[]> {

@@ -27,7 +27,15 @@ const EXAMPLES = 3;
  */
 export class RawColumn {
   readonly name: string;
-  readonly values: Cell[] = [];
+  private len = 0;
+  /**
+   * Cells, filled in place. While a column has held only numbers, missing cells are NaN (never a value: only
+   * finite numbers are stored) and numbers are written from one store site, so V8 keeps the array unboxed
+   * (8 bytes a cell rather than 24); the first other value switches the column to a generic array.
+   */
+  private cells: Cell[] = [];
+  private generic = false;
+  private built = false;
   missing = 0;
   numbers = 0;
   integers = 0;
@@ -62,25 +70,55 @@ export class RawColumn {
   }
 
   get length(): number {
-    return this.values.length;
+    return this.built ? this.cells.length : this.len;
   }
 
   get nonMissing(): number {
-    return this.values.length - this.missing;
+    return this.length - this.missing;
+  }
+
+  /** The cells as one array (numbers as numbers, missing as null); reading the column ends its growth. */
+  get values(): Cell[] {
+    return this.finish();
+  }
+
+  /**
+   * Pre-sizes the cell array for about n rows: a pre-sized array filled by index leaves no growth garbage and no
+   * spare capacity, which on a 100 MB file decides whether the memory target is met.
+   */
+  reserve(n: number): void {
+    if (this.len === 0 && n > this.cells.length) this.cells = new Array<Cell>(n);
+  }
+
+  /** The final cell array: trimmed, missing as null. */
+  finish(): Cell[] {
+    if (this.built) return this.cells;
+    this.built = true;
+    const cells = this.cells;
+    if (cells.length !== this.len) cells.length = this.len;
+    if (!this.generic && this.missing > 0) nanToNull(cells);
+    return cells;
+  }
+
+  private toGeneric(): void {
+    this.generic = true;
+    if (this.missing > 0) nanToNull(this.cells, this.len);
   }
 
   pushNull(): void {
-    this.values.push(null);
+    if (this.generic) storeGeneric(this.cells, this.len++, null);
+    else storeNumber(this.cells, this.len++, NaN);
     this.missing++;
   }
 
   pushNumber(value: number, decimals: number, canonical: boolean, text?: string): void {
-    if (this.firstNumberRow < 0) this.firstNumberRow = this.values.length;
+    if (this.firstNumberRow < 0) this.firstNumberRow = this.len;
     if (!canonical) {
       this.numbersCanonical = false;
-      if (this.numberText !== null && text !== undefined) this.numberText.set(this.values.length, text);
+      if (this.numberText !== null && text !== undefined) this.numberText.set(this.len, text);
     }
-    this.values.push(value);
+    if (this.generic) storeGeneric(this.cells, this.len++, value);
+    else storeNumber(this.cells, this.len++, value);
     this.numbers++;
     if (Number.isInteger(value)) this.integers++;
     if (decimals > this.maxDecimals) this.maxDecimals = decimals;
@@ -90,19 +128,30 @@ export class RawColumn {
     if (few.length < 3 && few[0] !== value && few[1] !== value) few.push(value);
   }
 
-  /** A string already known not to be missing nor a number. */
-  pushString(text: string): void {
+  /** A string already known not to be missing nor a number; returns the interned copy. */
+  pushString(text: string): string {
     let s = this.distinctStrings.get(text);
     if (s === undefined) {
       s = text;
       this.distinctStrings.set(text, text);
       this.classifyDistinct(text);
     }
+    this.pushInterned(s);
+    return s;
+  }
+
+  /** A string this column has already interned (returned by pushString). */
+  pushInterned(s: string): void {
     if (this.stringExamples.length < EXAMPLES && !this.stringExamples.some((e) => e.text === s)) {
-      this.stringExamples.push({ row: this.values.length, text: s });
+      this.stringExamples.push({ row: this.len, text: s });
     }
-    this.values.push(s);
+    this.pushOther(s);
     this.strings++;
+  }
+
+  private pushOther(v: Cell): void {
+    if (!this.generic) this.toGeneric();
+    storeGeneric(this.cells, this.len++, v);
   }
 
   /** Text as found in a file: missing tokens become null, plain decimal numbers become numbers. */
@@ -123,7 +172,7 @@ export class RawColumn {
   }
 
   pushBoolean(value: boolean): void {
-    this.values.push(value);
+    this.pushOther(value);
     this.booleans++;
   }
 
@@ -132,7 +181,7 @@ export class RawColumn {
       this.pushNull();
       return;
     }
-    this.values.push(value);
+    this.pushOther(value);
     this.dates++;
   }
 
@@ -182,4 +231,21 @@ function decimalsOfTyped(value: number): number {
   const dot = s.indexOf(".");
   if (s.includes("e")) return 0;
   return dot < 0 ? 0 : s.length - dot - 1;
+}
+
+// Separate functions give separate store sites: the number site only ever sees number-only arrays, so V8 does
+// not generalise a double array to boxed elements on the strength of a string column seen elsewhere.
+function storeNumber(cells: Cell[], i: number, v: number): void {
+  cells[i] = v;
+}
+
+function storeGeneric(cells: Cell[], i: number, v: Cell): void {
+  cells[i] = v;
+}
+
+function nanToNull(cells: Cell[], n = cells.length): void {
+  for (let i = 0; i < n; i++) {
+    const v = cells[i];
+    if (typeof v === "number" && v !== v) cells[i] = null;
+  }
 }
