@@ -34,59 +34,89 @@ export type MixtureState = z.infer<typeof mixtureStateSchema>;
 
 const EPS_F64 = 2.220446049250313e-16;
 
-/** 1-D k-means (k-means++ seeding, Lloyd iterations) for the responsibilities sklearn initialises with. */
-function kmeansLabels(x: Float64Array, k: number, rng: Rng): Int32Array {
-  const n = x.length;
+/** Distinct values (ascending) and how often each occurs: the mixture's updates only need these. */
+function distinctWithCounts(x: Float64Array): { values: Float64Array; counts: Float64Array } {
+  const sorted = Float64Array.from(x).sort();
+  let m = 0;
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) m++;
+  const values = new Float64Array(m);
+  const counts = new Float64Array(m);
+  let j = -1;
+  for (let i = 0; i < sorted.length; i++) {
+    if (i === 0 || sorted[i] !== sorted[i - 1]) values[++j] = sorted[i];
+    counts[j]++;
+  }
+  return { values, counts };
+}
+
+/**
+ * 1-D k-means on weighted distinct values (k-means++ seeding, then Lloyd iterations): in one dimension the
+ * clusters are contiguous runs of the sorted values, split at the midpoints between sorted centres, so an
+ * iteration costs k binary searches and prefix sums instead of n x k distances.
+ */
+function kmeansLabels(values: Float64Array, counts: Float64Array, k: number, rng: Rng): Int32Array {
+  const m = values.length;
+  const prefixW = new Float64Array(m + 1);
+  const prefixWX = new Float64Array(m + 1);
+  for (let i = 0; i < m; i++) {
+    prefixW[i + 1] = prefixW[i] + counts[i];
+    prefixWX[i + 1] = prefixWX[i] + counts[i] * values[i];
+  }
+  const total = prefixW[m];
+  const pickWeighted = (weights: Float64Array | null, sum: number): number => {
+    let target = rng.next() * sum;
+    for (let i = 0; i < m; i++) {
+      target -= weights === null ? counts[i] : weights[i];
+      if (target < 0) return i;
+    }
+    return m - 1;
+  };
   const centers = new Float64Array(k);
-  const dist = new Float64Array(n).fill(Infinity);
-  centers[0] = x[rng.int(n)];
+  centers[0] = values[pickWeighted(null, total)];
+  const dist = new Float64Array(m).fill(Infinity);
   for (let c = 1; c < k; c++) {
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const d = (x[i] - centers[c - 1]) ** 2;
+    let sum = 0;
+    for (let i = 0; i < m; i++) {
+      const d = counts[i] * (values[i] - centers[c - 1]) ** 2;
       if (d < dist[i]) dist[i] = d;
-      total += dist[i];
+      sum += dist[i];
     }
-    if (total === 0) {
-      centers[c] = centers[c - 1];
-      continue;
-    }
-    let target = rng.next() * total;
-    let pick = n - 1;
-    for (let i = 0; i < n; i++) {
-      target -= dist[i];
-      if (target < 0) {
-        pick = i;
-        break;
-      }
-    }
-    centers[c] = x[pick];
+    centers[c] = sum === 0 ? centers[c - 1] : values[pickWeighted(dist, sum)];
   }
-  const labels = new Int32Array(n).fill(-1);
-  const sums = new Float64Array(k);
-  const counts = new Float64Array(k);
+  // Index of the first value at or above t.
+  const lowerBound = (t: number): number => {
+    let lo = 0;
+    let hi = m;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (values[mid] < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const order = Array.from({ length: k }, (_, c) => c);
+  const starts = new Int32Array(k + 1);
   for (let iter = 0; iter < 300; iter++) {
-    let changed = 0;
-    sums.fill(0);
-    counts.fill(0);
-    for (let i = 0; i < n; i++) {
-      let best = 0;
-      let bestD = Infinity;
-      for (let c = 0; c < k; c++) {
-        const d = (x[i] - centers[c]) ** 2;
-        if (d < bestD) {
-          bestD = d;
-          best = c;
-        }
-      }
-      if (labels[i] !== best) changed++;
-      labels[i] = best;
-      sums[best] += x[i];
-      counts[best] += 1;
+    order.sort((a, b) => centers[a] - centers[b] || a - b);
+    starts[0] = 0;
+    starts[k] = m;
+    for (let r = 1; r < k; r++) {
+      const left = centers[order[r - 1]];
+      const right = centers[order[r]];
+      starts[r] = left === right ? starts[r - 1] : Math.max(starts[r - 1], lowerBound((left + right) / 2));
     }
-    for (let c = 0; c < k; c++) if (counts[c] > 0) centers[c] = sums[c] / counts[c];
-    if (changed === 0) break;
+    let moved = false;
+    for (let r = 0; r < k; r++) {
+      const w = prefixW[starts[r + 1]] - prefixW[starts[r]];
+      if (w <= 0) continue;
+      const next = (prefixWX[starts[r + 1]] - prefixWX[starts[r]]) / w;
+      if (next !== centers[order[r]]) moved = true;
+      centers[order[r]] = next;
+    }
+    if (!moved) break;
   }
+  const labels = new Int32Array(m);
+  for (let r = 0; r < k; r++) for (let i = starts[r]; i < starts[r + 1]; i++) labels[i] = order[r];
   return labels;
 }
 
@@ -96,14 +126,21 @@ interface Params {
   sk: Float64Array;
 }
 
-function estimateGaussian(x: Float64Array, resp: Float64Array, k: number, regCovar: number): Params {
+/** sklearn's _estimate_gaussian_parameters, on distinct values weighted by their counts. */
+function estimateGaussian(
+  x: Float64Array,
+  w: Float64Array,
+  resp: Float64Array,
+  k: number,
+  regCovar: number,
+): Params {
   const n = x.length;
   const nk = new Float64Array(k);
   const xk = new Float64Array(k);
   const sk = new Float64Array(k);
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < k; c++) {
-      const r = resp[i * k + c];
+      const r = resp[i * k + c] * w[i];
       nk[c] += r;
       xk[c] += r * x[i];
     }
@@ -113,7 +150,7 @@ function estimateGaussian(x: Float64Array, resp: Float64Array, k: number, regCov
     xk[c] /= nk[c];
   }
   for (let i = 0; i < n; i++) {
-    for (let c = 0; c < k; c++) sk[c] += resp[i * k + c] * (x[i] - xk[c]) ** 2;
+    for (let c = 0; c < k; c++) sk[c] += resp[i * k + c] * w[i] * (x[i] - xk[c]) ** 2;
   }
   for (let c = 0; c < k; c++) sk[c] = sk[c] / nk[c] + regCovar;
   return { nk, xk, sk };
@@ -123,23 +160,27 @@ function estimateGaussian(x: Float64Array, resp: Float64Array, k: number, regCov
  * Fits the mixture. `x` must hold only finite values (missing values are handled by the caller); it is
  * not modified.
  */
-export function fitBayesianMixture(x: Float64Array, rng: Rng, options: MixtureOptions = {}): MixtureState {
+export function fitBayesianMixture(data: Float64Array, rng: Rng, options: MixtureOptions = {}): MixtureState {
   const opts = mixtureOptionsSchema.parse(options);
+  const total = data.length;
+  // Every update is a sum over values, so identical values are folded into one weighted value: integer
+  // columns (ages, counts, years) then cost their number of distinct values, not their rows.
+  const { values: x, counts: w } = distinctWithCounts(data);
   const n = x.length;
-  const k = Math.max(1, Math.min(opts.maxComponents, n));
+  const k = Math.max(1, Math.min(opts.maxComponents, total));
   let mean = 0;
-  for (let i = 0; i < n; i++) mean += x[i];
-  mean /= n;
+  for (let i = 0; i < n; i++) mean += w[i] * x[i];
+  mean /= total;
   let variance = 0;
-  for (let i = 0; i < n; i++) variance += (x[i] - mean) ** 2;
+  for (let i = 0; i < n; i++) variance += w[i] * (x[i] - mean) ** 2;
   // np.cov is the unbiased estimate; a single value has none, so fall back to the regulariser.
-  const covariancePrior = n > 1 ? variance / (n - 1) : opts.regCovar;
+  const covariancePrior = total > 1 ? variance / (total - 1) : opts.regCovar;
   const meanPrecisionPrior = 1;
   const dofPrior = 1;
   const wcp = opts.weightConcentrationPrior;
 
   const resp = new Float64Array(n * k);
-  const labels = kmeansLabels(x, k, rng);
+  const labels = kmeansLabels(x, w, k, rng);
   for (let i = 0; i < n; i++) resp[i * k + labels[i]] = 1;
 
   const alpha = new Float64Array(k);
@@ -204,7 +245,7 @@ export function fitBayesianMixture(x: Float64Array, rng: Rng, options: MixtureOp
         const lr = row[c] - lse;
         const r = Math.exp(lr);
         resp[i * k + c] = r;
-        if (r > 0) entropy += r * lr;
+        if (r > 0) entropy += w[i] * r * lr;
       }
     }
     return entropy;
@@ -223,14 +264,14 @@ export function fitBayesianMixture(x: Float64Array, rng: Rng, options: MixtureOp
     return -respLogResp - logWishart - logNormWeight - 0.5 * logMeanPrecision;
   };
 
-  mStep(estimateGaussian(x, resp, k, opts.regCovar));
+  mStep(estimateGaussian(x, w, resp, k, opts.regCovar));
   let previous = -Infinity;
   let converged = false;
   let iterations = 0;
   for (let iter = 1; iter <= opts.maxIter; iter++) {
     iterations = iter;
     const respLogResp = eStep();
-    mStep(estimateGaussian(x, resp, k, opts.regCovar));
+    mStep(estimateGaussian(x, w, resp, k, opts.regCovar));
     const bound = lowerBound(respLogResp);
     if (Math.abs(bound - previous) < opts.tol) {
       converged = true;
@@ -242,14 +283,14 @@ export function fitBayesianMixture(x: Float64Array, rng: Rng, options: MixtureOp
   // sklearn's weights_ for the Dirichlet process: the expected stick-breaking proportions, renormalised.
   const weights = new Array<number>(k);
   let remaining = 1;
-  let total = 0;
+  let weightSum = 0;
   for (let c = 0; c < k; c++) {
     const s = alpha[c] + beta[c];
     weights[c] = (alpha[c] / s) * remaining;
     remaining *= beta[c] / s;
-    total += weights[c];
+    weightSum += weights[c];
   }
-  for (let c = 0; c < k; c++) weights[c] /= total;
+  for (let c = 0; c < k; c++) weights[c] /= weightSum;
 
   return {
     means: Array.from(means),
