@@ -25,6 +25,20 @@ export type OptimizationMethod = "grid" | "random" | "bayesian";
 
 const created = () => col.timestamptz().default();
 
+/** What every queue item (generation request, optimisation run or trial) has: attempts, lease, cancel, times. */
+const queueItem = () => ({
+  attempts: col.integer().default(),
+  run_after: created(),
+  locked_by: col.text().null(),
+  locked_until: col.timestamptz().null(),
+  cancel_requested: col.boolean().default(),
+  error: col.jsonb().null(),
+  started_at: col.timestamptz().null(),
+  finished_at: col.timestamptz().null(),
+  created_at: created(),
+  updated_at: created(),
+});
+
 export const schema = {
   profiles: {
     id: col.uuid(),
@@ -102,24 +116,15 @@ export const schema = {
     seed: col.bigint().null(),
     status: col.text<JobStatus>().default(),
     progress: col.jsonb().default(),
-    attempts: col.integer().default(),
     max_attempts: col.integer().default(),
-    run_after: created(),
-    locked_by: col.text().null(),
-    locked_until: col.timestamptz().null(),
-    cancel_requested: col.boolean().default(),
     result_paths: col.jsonb().null(),
     quality_summary: col.jsonb().null(),
-    error: col.jsonb().null(),
     approved_by: col.uuid().null(),
     approved_at: col.timestamptz().null(),
     rejected_by: col.uuid().null(),
     rejected_at: col.timestamptz().null(),
     decision_reason: col.text().null(),
-    started_at: col.timestamptz().null(),
-    finished_at: col.timestamptz().null(),
-    created_at: created(),
-    updated_at: created(),
+    ...queueItem(),
   },
   optimization_runs: {
     id: col.uuid().default(),
@@ -137,16 +142,7 @@ export const schema = {
     best_trial_id: col.uuid().null(),
     best_params: col.jsonb().null(),
     best_score: col.double().null(),
-    attempts: col.integer().default(),
-    run_after: created(),
-    locked_by: col.text().null(),
-    locked_until: col.timestamptz().null(),
-    cancel_requested: col.boolean().default(),
-    error: col.jsonb().null(),
-    started_at: col.timestamptz().null(),
-    finished_at: col.timestamptz().null(),
-    created_at: created(),
-    updated_at: created(),
+    ...queueItem(),
   },
   optimization_trials: {
     id: col.uuid().default(),
@@ -159,16 +155,7 @@ export const schema = {
     metrics: col.jsonb().null(),
     progress: col.jsonb().default(),
     duration_ms: col.integer().null(),
-    attempts: col.integer().default(),
-    run_after: created(),
-    locked_by: col.text().null(),
-    locked_until: col.timestamptz().null(),
-    cancel_requested: col.boolean().default(),
-    error: col.jsonb().null(),
-    started_at: col.timestamptz().null(),
-    finished_at: col.timestamptz().null(),
-    created_at: created(),
-    updated_at: created(),
+    ...queueItem(),
   },
   notifications: {
     id: col.uuid().default(),
