@@ -124,6 +124,10 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): {
   let drawn = false;
   return {
     onEpoch: (p) => {
+      if (p.epochs === 1 && Object.keys(p.losses).length === 0) {
+        stream.write(`fitted in ${seconds(p.elapsedMs)}\n`);
+        return;
+      }
       const losses = Object.entries(p.losses)
         .map(([k, v]) => `${k} ${v.toFixed(4)}`)
         .join("  ");

@@ -50,28 +50,10 @@ export function register(program: Command): void {
       const conditions = parseConditions(flags.condition);
       const table = await synth.sample(flags.rows, {
         ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
-        ...(Object.keys(conditions).length > 0
-          ? { conditions: typedConditions(synth.metadata, conditions) }
-          : {}),
+        ...(Object.keys(conditions).length > 0 ? { conditions } : {}),
       });
       await writeTableFile(table, synth.metadata, flags.out);
       synth.dispose();
       process.stderr.write(`wrote ${flags.rows} rows to ${flags.out}\n`);
     });
-}
-
-/** Condition values arrive as text; boolean columns want true/false. */
-function typedConditions(
-  metadata: { columns: { name: string; sdtype: string }[] },
-  conditions: Record<string, string>,
-): Record<string, string | boolean> {
-  return Object.fromEntries(
-    Object.entries(conditions).map(([column, value]) => {
-      const sdtype = metadata.columns.find((c) => c.name === column)?.sdtype;
-      return [
-        column,
-        sdtype === "boolean" && (value === "true" || value === "false") ? value === "true" : value,
-      ];
-    }),
-  );
 }

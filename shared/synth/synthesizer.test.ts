@@ -182,3 +182,21 @@ describe("Synthesizer", () => {
     expect(() => decodeArtifact(renamed)).toThrow(/header is invalid/);
   });
 });
+
+describe("conditions typed as text", () => {
+  it("match numeric and boolean levels", async () => {
+    const rng = createRng(2);
+    const rows: Cell[][] = Array.from({ length: 400 }, () => [rng.int(3), rng.next() < 0.5, rng.normal()]);
+    const table = fromRows(["code", "flag", "x"], rows);
+    const synth = await Synthesizer.fit(table, {
+      columns: [
+        { name: "code", sdtype: "categorical" },
+        { name: "flag", sdtype: "boolean" },
+        { name: "x", sdtype: "numerical" },
+      ],
+    });
+    const out = await synth.sample(50, { seed: 1, conditions: { code: "2", flag: "true" } });
+    expect(out.data[0].every((v) => v === 2)).toBe(true);
+    expect(out.data[1].every((v) => v === true)).toBe(true);
+  });
+});

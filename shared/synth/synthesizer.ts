@@ -12,7 +12,7 @@ import type { TransformerState } from "./transformer/transformer.ts";
 import { GaussianCopula } from "./copula/gaussian-copula.ts";
 import type { CopulaState } from "./copula/gaussian-copula.ts";
 import { categoricalCode, cellKey, generateColumn } from "./transformer/column-codec.ts";
-import type { ColumnSpec } from "./transformer/column-codec.ts";
+import type { CategoricalSpec, ColumnSpec } from "./transformer/column-codec.ts";
 import { createMatrixModel, isNeural, modelKindSchema, restoreMatrixModel } from "./models.ts";
 import type { ModelKind } from "./models.ts";
 
@@ -294,9 +294,10 @@ export class Synthesizer {
         },
       );
     }
-    if (categoricalCode(spec, value) < 0) throw unsatisfiable(column, value);
-    const matrixCondition = this.transformer?.matrixCondition(column, value) ?? undefined;
-    return { column, key: cellKey(value), matrixCondition };
+    const level = asLevel(spec, value);
+    if (level === undefined) throw unsatisfiable(column, value);
+    const matrixCondition = this.transformer?.matrixCondition(column, level) ?? undefined;
+    return { column, key: cellKey(level), matrixCondition };
   }
 
   /** Ids and tokens are regenerated over the whole result so they stay unique across rejection rounds. */
@@ -366,6 +367,19 @@ export class Synthesizer {
   dispose(): void {
     this.model?.dispose();
   }
+}
+
+/**
+ * The level a condition names. Values typed on a command line arrive as text, so "1" also matches the
+ * number 1 and "true" the boolean true when the column holds those.
+ */
+function asLevel(spec: CategoricalSpec, value: Cell): Cell | undefined {
+  if (categoricalCode(spec, value) >= 0) return value;
+  if (typeof value !== "string") return undefined;
+  const candidates: Cell[] = [];
+  if (value.trim() !== "" && Number.isFinite(Number(value))) candidates.push(Number(value));
+  if (value === "true" || value === "false") candidates.push(value === "true");
+  return candidates.find((c) => categoricalCode(spec, c) >= 0);
 }
 
 function unsatisfiable(column: string, value: Cell) {
