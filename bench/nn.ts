@@ -61,6 +61,8 @@ export async function run(args: string[]): Promise<unknown> {
   const models = arg(args, "models", "ctgan,tvae").split(",");
   const datasets = arg(args, "datasets", "credit_data,wa_churn,CPS1988").split(",");
   const epochs = Number(arg(args, "epochs", "4"));
+  // The pure-JS backend is about 10x slower: fewer epochs (the first is warm-up, the rest give the median).
+  const cpuEpochs = Number(arg(args, "cpu-epochs", "2"));
   const variants = arg(args, "variants", "default,stock-matmul-grad,per-span,cpu")
     .split(",")
     .map((v) => VARIANTS[v]);
@@ -78,7 +80,8 @@ export async function run(args: string[]): Promise<unknown> {
           explicitTransposeMatMul: v.explicitTransposeMatMul,
         });
         setSpanGrouping(v.groupSpans);
-        const model: MatrixModel = modelName === "ctgan" ? new CTGAN({ epochs }) : new TVAE({ epochs });
+        const n = v.backend === "cpu" ? cpuEpochs : epochs;
+        const model: MatrixModel = modelName === "ctgan" ? new CTGAN({ epochs: n }) : new TVAE({ epochs: n });
         const times: number[] = [];
         let last = 0;
         const load = loadavg()[0];
@@ -103,7 +106,7 @@ export async function run(args: string[]): Promise<unknown> {
           rows_fit: ds.matrix.rows,
           width: ds.matrix.width,
           transformer_s: Number(ds.transformerSeconds.toFixed(3)),
-          epochs,
+          epochs: n,
           epoch_seconds: times.map((t) => Number(t.toFixed(3))),
           s_per_epoch_median: Number(sPerEpoch.toFixed(3)),
           sample_s: Number(sampleSeconds.toFixed(3)),
