@@ -96,12 +96,15 @@ function inferColumn(col: RawColumn, opts: Resolved, warnings: DataWarning[]): C
     );
   }
   const pii = piiOf(col);
-  const base: ColumnMetadata = pii ? { name, sdtype: "categorical", pii } : { name, sdtype: "categorical" };
+  // Personal data stays categorical with its kind: SDV knows it by a semantic sdtype (email, phone_number...),
+  // which export writes from exactly that pair, and models never learn it verbatim.
+  if (pii !== undefined) return withConstant({ name, sdtype: "categorical", pii }, distinct, warnings);
+  const base: ColumnMetadata = { name, sdtype: "categorical" };
   const spaced = col.distinctWithSpace / distinct;
   const meanLength = col.totalDistinctLength / distinct;
   if (distinct === col.strings && col.missing === 0 && nonMissing >= opts.minRowsForId) {
     // Unique per row: a key if it looks like one (short, no spaces), free text otherwise.
-    if (spaced === 0 && col.maxStringLength <= 64 && pii === undefined) return { ...base, sdtype: "id" };
+    if (spaced === 0 && col.maxStringLength <= 64) return { ...base, sdtype: "id" };
     return { ...base, sdtype: "text" };
   }
   if (distinct > opts.textDistinctShare * col.strings && nonMissing >= opts.minRowsForId) {
