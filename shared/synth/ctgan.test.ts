@@ -114,6 +114,40 @@ describe("CTGAN", () => {
     expect(tf.memory().numTensors).toBe(0);
   });
 
+  it("trains without a conditional vector when no column is discrete, and on tanh-only matrices", async () => {
+    const rng = createRng(4);
+    const rows = 200;
+    for (const columns of [
+      [
+        {
+          column: "x",
+          kind: "continuous" as const,
+          spans: [
+            { dim: 1, activation: "tanh" as const },
+            { dim: 2, activation: "softmax" as const },
+          ],
+        },
+      ],
+      [{ column: "x", kind: "continuous" as const, spans: [{ dim: 1, activation: "tanh" as const }] }],
+    ]) {
+      const width = columns[0].spans.reduce((a, sp) => a + sp.dim, 0);
+      const data = new Float32Array(rows * width);
+      for (let r = 0; r < rows; r++) {
+        data[r * width] = Math.tanh(rng.normal());
+        if (width > 1) data[r * width + 1 + rng.int(2)] = 1;
+      }
+      const model = new CTGAN(small(2));
+      await model.fit({ data, rows, width, columns }, { rng: createRng(1) });
+      const out = await model.sampleMatrix(20, createRng(2));
+      expect(out.length).toBe(20 * width);
+      expect(out.every((v) => Number.isFinite(v) && Math.abs(v) <= 1)).toBe(true);
+      const restored = CTGAN.fromState(model.getState());
+      expect(restored.getState().extra.levelProbs).toEqual([]);
+      restored.dispose();
+      model.dispose();
+    }
+  });
+
   it("trains and samples with the reference's full-size defaults", async () => {
     const model = new CTGAN({ epochs: 1 });
     await model.fit(tinyMatrix(600), { rng: createRng(1) });
