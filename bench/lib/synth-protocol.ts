@@ -3,7 +3,8 @@
  * the dataset's .meta.json (every categorical, 0/1 flags included, is discrete), rows with a missing number
  * dropped, a seeded 70/30 split stratified on the target for classification. Read through shared/data.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { loadTable } from "../../shared/data/load.ts";
 import type { Table } from "../../shared/data/table.ts";
@@ -11,8 +12,12 @@ import { takeRows } from "../../shared/data/table.ts";
 import type { TableMetadata } from "../../shared/data/metadata.ts";
 import { createRng, permutation } from "../../shared/random.ts";
 
-export const DATASETS_DIR = "/work/shared/datasets";
-export const REFERENCE_JSON = "/work/shared/reference/reference.json";
+/** ../shared/datasets next to the repository (the layout), else the machine's copy. */
+export const DATASETS_DIR =
+  [fileURLToPath(new URL("../../../shared/datasets", import.meta.url)), "/work/shared/datasets"].find((d) =>
+    existsSync(d),
+  ) ?? "/work/shared/datasets";
+export const REFERENCE_JSON = join(DATASETS_DIR, "..", "reference", "reference.json");
 export const DATASETS = ["penguins", "credit_data", "wa_churn", "CPS1988"];
 
 interface DatasetMeta {

@@ -251,9 +251,11 @@ export class Synthesizer {
     let drawn = 0;
     for (let attempt = 0; attempt < opts.maxTries && obtained < rows; attempt++) {
       const rate = drawn === 0 ? 1 : Math.max(obtained / drawn, 0.01);
+      // Sized from the acceptance rate seen so far, and bounded so a rare condition cannot exhaust memory.
       const batch = Math.min(
         Math.max(100, Math.ceil(((rows - obtained) / rate) * 1.1)),
-        Math.max(rows, 1) * 100,
+        Math.max(10 * rows, 10_000),
+        200_000,
       );
       const { table } = await this.sampleBatch(batch, rng, matrixCondition);
       drawn += batch;

@@ -107,6 +107,14 @@ describe("GaussianCopula", () => {
     const rSyn = pairs(x, y);
     expect(rReal).toBeGreaterThan(0.6);
     expect(Math.abs(rSyn - rReal)).toBeLessThan(0.08);
+    // The band is a non-monotone function of frequency (mid is the most frequent) but a monotone one of x:
+    // with intervals ordered along the numbers, the synthetic band still follows x.
+    const meanX = (level: string) => {
+      const v = x.filter((_, i) => band[i] === level) as number[];
+      return v.reduce((a, b) => a + b, 0) / v.length;
+    };
+    expect(meanX("high")).toBeGreaterThan(meanX("mid") + 1);
+    expect(meanX("mid")).toBeGreaterThan(meanX("low") + 1);
   });
 
   it("samples the same rows from a state that went through JSON", () => {

@@ -4,7 +4,7 @@ import type { Rng } from "../../random.ts";
 import type { Cell, Table } from "../../data/table.ts";
 import { rowCount } from "../../data/table.ts";
 import type { TableMetadata } from "../../data/metadata.ts";
-import { cholesky, repairCorrelation } from "../math/linalg.ts";
+import { cholesky, repairCorrelation, symmetricEigen } from "../math/linalg.ts";
 import { normalCdf, normalPpf } from "../math/special.ts";
 import {
   codecOptionsSchema,
@@ -39,7 +39,13 @@ export type CopulaOptions = z.input<typeof copulaOptionsSchema>;
 const dimensionSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("numeric"), spec: z.number().int(), marginal: marginalSchema, ks: z.number() }),
   z.object({ type: z.literal("missing"), spec: z.number().int(), rate: z.number().min(0).max(1) }),
-  z.object({ type: z.literal("categorical"), spec: z.number().int(), cumulative: z.array(z.number()) }),
+  z.object({
+    type: z.literal("categorical"),
+    spec: z.number().int(),
+    /** Level codes in interval order, and the cumulative frequency at the end of each interval. */
+    order: z.array(z.number().int().nonnegative()),
+    cumulative: z.array(z.number()),
+  }),
 ]);
 type Dimension = z.infer<typeof dimensionSchema>;
 
@@ -126,6 +132,42 @@ function pairwiseCorrelation(scores: Float64Array[], n: number): Float64Array {
   return corr;
 }
 
+/**
+ * The first principal component of the numerical columns' normal scores (missing scores count as 0), or
+ * null without numerical columns. Used only to order categorical intervals.
+ */
+function principalScore(columns: Float64Array[], n: number): Float64Array | null {
+  const d = columns.length;
+  if (d === 0) return null;
+  const filled = columns.map((z) => z.map((v) => (Number.isNaN(v) ? 0 : v)));
+  const corr = pairwiseCorrelation(filled, n);
+  const { values, vectors } = symmetricEigen(corr, d);
+  let top = 0;
+  for (let k = 1; k < d; k++) if (values[k] > values[top]) top = k;
+  const out = new Float64Array(n);
+  for (let j = 0; j < d; j++) {
+    const w = vectors[j * d + top];
+    for (let i = 0; i < n; i++) out[i] += w * filled[j][i];
+  }
+  return out;
+}
+
+/**
+ * The order of a categorical column's intervals. Interval widths are the level frequencies (SDV's
+ * UniformEncoder); their order is free, and it matters: a Gaussian copula only carries monotone
+ * dependence, so levels are laid out by their mean position on the numerical columns' first principal
+ * component (frequency order without numerical columns). A level whose rows sit high on the numbers then
+ * owns a high interval, and the correlation of scores can express "this level goes with large values".
+ */
+function intervalOrder(codes: Int32Array, counts: number[], anchor: Float64Array | null): number[] {
+  const levels = counts.map((_, k) => k);
+  if (anchor === null) return levels;
+  const sums = new Float64Array(counts.length);
+  for (let i = 0; i < codes.length; i++) sums[codes[i]] += anchor[i];
+  const mean = (k: number) => sums[k] / counts[k];
+  return levels.sort((a, b) => mean(a) - mean(b) || a - b);
+}
+
 export class GaussianCopula {
   readonly state: CopulaState;
   private readonly chol: Float64Array;
@@ -140,42 +182,53 @@ export class GaussianCopula {
     const opts = copulaOptionsSchema.parse(options);
     const n = rowCount(table);
     const specs = fitColumnSpecs(table, metadata);
+    const numeric = new Map<number, { dims: Dimension[]; scores: Float64Array[] }>();
+    specs.forEach((spec, s) => {
+      if (spec.kind !== "numeric") return;
+      const values = encodeNumeric(spec, table.data[s]);
+      const present = values.filter((v) => !Number.isNaN(v));
+      const choice = chooseMarginal(present, rng);
+      const dim = { type: "numeric" as const, spec: s, marginal: choice.marginal, ks: choice.ks };
+      const entry = { dims: [dim] as Dimension[], scores: [numericScores(values, dim, rng)] };
+      if (spec.nullRate > 0) {
+        const rate = (values.length - present.length) / values.length;
+        entry.dims.push({ type: "missing", spec: s, rate });
+        const z = new Float64Array(n);
+        for (let i = 0; i < n; i++) {
+          z[i] = Number.isNaN(values[i]) ? intervalScore(1 - rate, 1, rng) : intervalScore(0, 1 - rate, rng);
+        }
+        entry.scores.push(z);
+      }
+      numeric.set(s, entry);
+    });
+    const anchor = principalScore(
+      [...numeric.values()].map((e) => e.scores[0]),
+      n,
+    );
     const dimensions: Dimension[] = [];
     const scores: Float64Array[] = [];
     specs.forEach((spec, s) => {
-      const cells = table.data[s];
-      if (spec.kind === "numeric") {
-        const values = encodeNumeric(spec, cells);
-        const present = values.filter((v) => !Number.isNaN(v));
-        const choice = chooseMarginal(present, rng);
-        const dim = { type: "numeric" as const, spec: s, marginal: choice.marginal, ks: choice.ks };
-        dimensions.push(dim);
-        scores.push(numericScores(values, dim, rng));
-        if (spec.nullRate > 0) {
-          const rate = (values.length - present.length) / values.length;
-          dimensions.push({ type: "missing", spec: s, rate });
-          const z = new Float64Array(n);
-          for (let i = 0; i < n; i++) {
-            z[i] = Number.isNaN(values[i])
-              ? intervalScore(1 - rate, 1, rng)
-              : intervalScore(0, 1 - rate, rng);
-          }
-          scores.push(z);
-        }
+      const entry = numeric.get(s);
+      if (entry !== undefined) {
+        dimensions.push(...entry.dims);
+        scores.push(...entry.scores);
       } else if (spec.kind === "categorical") {
+        const codes = encodeCategorical(spec, table.data[s]);
+        const order = intervalOrder(codes, spec.counts, anchor);
         const total = spec.counts.reduce((a, b) => a + b, 0);
         const cumulative: number[] = [];
+        const position = new Int32Array(order.length);
         let acc = 0;
-        for (const c of spec.counts) {
-          acc += c;
+        order.forEach((code, k) => {
+          acc += spec.counts[code];
           cumulative.push(acc / total);
-        }
+          position[code] = k;
+        });
         cumulative[cumulative.length - 1] = 1;
-        dimensions.push({ type: "categorical", spec: s, cumulative });
-        const codes = encodeCategorical(spec, cells);
+        dimensions.push({ type: "categorical", spec: s, order, cumulative });
         const z = new Float64Array(n);
         for (let i = 0; i < n; i++) {
-          const k = codes[i];
+          const k = position[codes[i]];
           z[i] = intervalScore(k === 0 ? 0 : cumulative[k - 1], cumulative[k], rng);
         }
         scores.push(z);
@@ -255,7 +308,7 @@ export class GaussianCopula {
             if (u[a][i] < cum[mid]) hi = mid;
             else lo = mid + 1;
           }
-          codes[i] = lo;
+          codes[i] = dim.order[lo];
         }
         columns[dim.spec] = decodeCategorical(spec as CategoricalSpec, codes);
       }
