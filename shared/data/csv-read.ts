@@ -262,7 +262,9 @@ export function readCsv(bytes: Uint8Array, limits: DataLimits, delimiterHint?: D
   for (const c of columns) c.reserve(expectedRows);
 
   // ---- data rows
-  let rowStarts = new Float64Array(Math.max(1024, expectedRows));
+  // Row offsets (for re-reading text and locating errors): 4 bytes a row below 4 GiB.
+  const Offsets = n < 2 ** 32 ? Uint32Array : Float64Array;
+  let rowStarts: Uint32Array | Float64Array = new Offsets(Math.max(1024, expectedRows));
   let rows = 0;
   const ragged: number[] = [];
   let raggedCount = 0;
@@ -281,7 +283,7 @@ export function readCsv(bytes: Uint8Array, limits: DataLimits, delimiterHint?: D
       throw synthError("TOO_MANY_ROWS", `the table has more than ${maxRows} rows`, { maxRows });
     }
     if (rows === rowStarts.length) {
-      const grown = new Float64Array(rowStarts.length * 2);
+      const grown = new Offsets(rowStarts.length * 2);
       grown.set(rowStarts);
       rowStarts = grown;
     }

@@ -29,8 +29,8 @@ export class RawColumn {
   readonly name: string;
   private len = 0;
   /**
-   * Cells, filled in place. While a column has held only numbers, missing cells are NaN (never a value: only
-   * finite numbers are stored) and numbers are written from one store site, so V8 keeps the array unboxed
+   * Cells, filled in place. While a column has held only numbers, missing cells are holes or NaN (never a
+   * value: only finite numbers are stored) and numbers are written from one store site, so V8 keeps the array unboxed
    * (8 bytes a cell rather than 24); the first other value switches the column to a generic array.
    */
   private cells: Cell[] = [];
@@ -107,6 +107,8 @@ export class RawColumn {
 
   pushNull(): void {
     if (this.generic) storeGeneric(this.cells, this.len++, null);
+    else if (this.len < this.cells.length)
+      this.len++; // leave the reserved hole: no write, no transition
     else storeNumber(this.cells, this.len++, NaN);
     this.missing++;
   }
@@ -243,9 +245,10 @@ function storeGeneric(cells: Cell[], i: number, v: Cell): void {
   cells[i] = v;
 }
 
+/** Missing cells of a number-only column (NaN, or a reserved hole never written) become null. */
 function nanToNull(cells: Cell[], n = cells.length): void {
   for (let i = 0; i < n; i++) {
     const v = cells[i];
-    if (typeof v === "number" && v !== v) cells[i] = null;
+    if (v === undefined || (typeof v === "number" && v !== v)) cells[i] = null;
   }
 }

@@ -4,6 +4,7 @@
  *
  * Cell values by column sdtype (see metadata.ts): numerical -> number, categorical -> string,
  * boolean -> boolean, datetime -> Date, id -> string | number, text -> string; a missing value is null.
+ * Cells are values: never mutate one in place (readers may share one Date among equal cells to save memory).
  */
 export type Cell = string | number | boolean | Date | null;
 
