@@ -79,9 +79,9 @@ export const PAGE_SCRIPT = String.raw`
     return { names: names, m: m };
   }
 
-  function color(v, diverging) {
+  function color(v, diverging, scale) {
     if (v === null || v === undefined) return "rgba(200,200,200,0.4)";
-    var t = Math.max(-1, Math.min(1, v));
+    var t = Math.max(-1, Math.min(1, v / (scale || 1)));
     if (!diverging) {
       var k = Math.round(255 - 200 * Math.abs(t));
       return "rgb(255," + Math.round(255 - 140 * Math.abs(t)) + "," + k + ")";
@@ -93,14 +93,14 @@ export const PAGE_SCRIPT = String.raw`
 
   function tick(value) { return short(this.getLabelForValue(value), 16); }
 
-  function heatmap(canvas, names, m, diverging) {
+  function heatmap(canvas, names, m, diverging, scale) {
     var data = [];
     for (var i = 0; i < names.length; i++) for (var j = 0; j < names.length; j++) data.push({ x: names[j], y: names[i], v: m[i][j] });
     return new Chart(canvas, {
       type: "matrix",
       data: { datasets: [{
         data: data.map(function (p) { return { x: p.x, y: p.y, v: p.v, fx: p.x, fy: p.y }; }),
-        backgroundColor: function (ctx) { var p = ctx.dataset.data[ctx.dataIndex]; return color(p && p.v, diverging); },
+        backgroundColor: function (ctx) { var p = ctx.dataset.data[ctx.dataIndex]; return color(p && p.v, diverging, scale); },
         borderColor: "rgba(255,255,255,0.9)", borderWidth: 1,
         width: function (ctx) { var a = ctx.chart.chartArea; return a ? a.width / names.length - 1 : 10; },
         height: function (ctx) { var a = ctx.chart.chartArea; return a ? a.height / names.length - 1 : 10; }
@@ -113,7 +113,7 @@ export const PAGE_SCRIPT = String.raw`
         } } },
         scales: {
           x: { type: "category", labels: names, offset: true, grid: { display: false }, ticks: { maxRotation: 70, minRotation: 45, font: { size: 9 }, callback: tick } },
-          y: { type: "category", labels: names, offset: true, reverse: true, grid: { display: false }, ticks: { font: { size: 9 }, callback: tick } }
+          y: { type: "category", labels: names, offset: true, reverse: false, grid: { display: false }, ticks: { font: { size: 9 }, callback: tick } }
         }
       }
     });
@@ -149,7 +149,12 @@ export const PAGE_SCRIPT = String.raw`
       var s = syn.m[i][j]; return v === null || s === null ? null : Math.abs(v - s); }); });
     charts.push(heatmap(document.getElementById("heat-real"), real.names, real.m, true));
     charts.push(heatmap(document.getElementById("heat-synthetic"), syn.names, syn.m, true));
-    charts.push(heatmap(document.getElementById("heat-diff"), real.names, diff, false));
+    // Differences are usually small: full colour at 0.25 (or the largest difference, if larger) keeps them visible.
+    var largest = 0;
+    diff.forEach(function (row) { row.forEach(function (v) { if (v !== null && v > largest) largest = v; }); });
+    var scale = Math.max(0.25, largest);
+    document.getElementById("heat-diff-scale").textContent = "full colour = " + scale.toFixed(2);
+    charts.push(heatmap(document.getElementById("heat-diff"), real.names, diff, false, scale));
   } else {
     document.getElementById("heatmaps").style.display = "none";
   }

@@ -203,7 +203,7 @@ ${qualitySection(r)}
 <div class="heat-grid">
 <div class="chart-card"><h4>Real</h4><div class="chart-box"><canvas id="heat-real" role="img" aria-label="real association matrix"></canvas></div></div>
 <div class="chart-card"><h4>Synthetic</h4><div class="chart-box"><canvas id="heat-synthetic" role="img" aria-label="synthetic association matrix"></canvas></div></div>
-<div class="chart-card"><h4>|Real − synthetic|</h4><div class="chart-box"><canvas id="heat-diff" role="img" aria-label="difference of the association matrices"></canvas></div></div>
+<div class="chart-card"><h4>|Real − synthetic| <span class="muted" id="heat-diff-scale"></span></h4><div class="chart-box"><canvas id="heat-diff" role="img" aria-label="difference of the association matrices"></canvas></div></div>
 </div></section>
 ${diagnosticsSection(r)}
 ${privacySection(r)}
