@@ -1,6 +1,8 @@
 /**
  * `npm run bench -- quality [--epochs 10] [--datasets a,b] [--models gaussian_copula,ctgan,tvae]
- *   [--only models,timing,dcr] [--keep-models] [--skip-worst-case]`
+ *   [--only baselines,timing,dcr,models] [--keep-models] [--skip-worst-case]`
+ *
+ * baselines: the real table scored against a shuffled copy, its other half, and uniform noise within its ranges.
  *
  * models: fits each model on each shared dataset with the protocol of /work/shared/reference/README.md
  *   (column types from the .meta.json; rows with a missing number dropped; a seeded 70/30 split, stratified on
@@ -20,6 +22,7 @@ import type { TableMetadata } from "../shared/data/metadata.ts";
 import { rowCount, takeRows, type Cell, type Table } from "../shared/data/table.ts";
 import { DcrIndex } from "../shared/metrics/dcr.ts";
 import { evaluate } from "../shared/metrics/evaluate.ts";
+import { uniformRandomRows } from "../shared/metrics/privacy.ts";
 import type { Report } from "../shared/metrics/report-schema.ts";
 import { createRng, permutation, type Rng } from "../shared/random.ts";
 
@@ -387,14 +390,47 @@ async function runDcr(args: string[]) {
   };
 }
 
+/** What the score says about obvious cases: the real table against a shuffled copy and against noise. */
+async function runBaselines() {
+  const out: Record<string, unknown> = {};
+  for (const name of ["CPS1988", "credit_data", "wa_churn", "penguins"]) {
+    const { full, metadata } = await prepareDataset(name);
+    const n = rowCount(full);
+    const q = (t: Table) => {
+      const r = evaluate(full, t, metadata, { privacy: false, mlEfficacy: false });
+      return {
+        all_pairs: round(r.quality.allPairs.overall),
+        sdmetrics_0_29: round(r.quality.relatedPairs.overall),
+      };
+    };
+    const perm = permutation(n, createRng(1));
+    const half = n >> 1;
+    out[name] = {
+      shuffled_copy: q(takeRows(full, perm)),
+      other_half: (() => {
+        const a = takeRows(full, perm.subarray(0, half));
+        const b = takeRows(full, perm.subarray(half));
+        const r = evaluate(a, b, metadata, { privacy: false, mlEfficacy: false });
+        return {
+          all_pairs: round(r.quality.allPairs.overall),
+          sdmetrics_0_29: round(r.quality.relatedPairs.overall),
+        };
+      })(),
+      uniform_within_real_ranges: q(uniformRandomRows(full, metadata, n, createRng(2))),
+    };
+  }
+  return out;
+}
+
 export async function run(args: string[]): Promise<unknown> {
-  const only = (arg(args, "only") ?? "timing,dcr,models").split(",");
+  const only = (arg(args, "only") ?? "baselines,timing,dcr,models").split(",");
   const out: Record<string, unknown> = {
     protocol:
       "shared/reference/README.md: rows with a missing number dropped; 70/30 split (stratified on the target for classification, seed " +
       `${SPLIT_SEED}); fit on 70% with default hyperparameters; sample as many rows as the full dataset; quality against the 70%; ` +
       "ML efficacy (gradient boosting, 100 stages, depth 3) trained on synthetic vs real 70%, tested on the 30%.",
   };
+  if (only.includes("baselines")) out.baselines = await runBaselines();
   if (only.includes("timing")) out.timing = await runTiming();
   if (only.includes("dcr")) out.dcr = await runDcr(args);
   if (only.includes("models")) out.models = await runModels(args);

@@ -41,10 +41,13 @@ describe("DCR index", () => {
     // Push some synthetic values far outside the real range: per-column distance is capped at 1.
     synthetic.data[0][0] = 1e6;
     synthetic.data[5][1] = 8;
-    const fast = new DcrIndex(real, metadata).distances(synthetic);
     const slow = bruteForceDcr(synthetic, real, metadata);
-    expect(fast.length).toBe(200);
-    for (let i = 0; i < fast.length; i++) expect(fast[i]).toBeCloseTo(slow[i], 12);
+    const index = new DcrIndex(real, metadata);
+    for (const strategy of ["pruned", "exhaustive", "auto"] as const) {
+      const fast = index.distances(synthetic, { strategy });
+      expect(fast.length).toBe(200);
+      for (let i = 0; i < fast.length; i++) expect(fast[i], `${strategy} row ${i}`).toBeCloseTo(slow[i], 12);
+    }
   });
 
   it("matches brute force with categorical columns only and with numerical columns only", () => {
@@ -55,9 +58,11 @@ describe("DCR index", () => {
       ["x", "y", "when"],
     ]) {
       const meta: TableMetadata = { columns: metadata.columns.filter((c) => cols.includes(c.name)) };
-      const fast = new DcrIndex(real, meta).distances(synthetic);
       const slow = bruteForceDcr(synthetic, real, meta);
-      for (let i = 0; i < fast.length; i++) expect(fast[i]).toBeCloseTo(slow[i], 12);
+      for (const strategy of ["pruned", "exhaustive"] as const) {
+        const fast = new DcrIndex(real, meta).distances(synthetic, { strategy });
+        for (let i = 0; i < fast.length; i++) expect(fast[i]).toBeCloseTo(slow[i], 12);
+      }
     }
   });
 

@@ -44,6 +44,12 @@ export interface EncodedRows {
 /** The tolerance under which a synthetic number counts as copying a real one (1% relative). */
 export const COPY_RELATIVE_TOLERANCE = 0.01;
 
+export interface DistanceOptions {
+  /** "auto" times both exact strategies on the first rows and keeps the faster; the others force one. */
+  strategy?: "auto" | "pruned" | "exhaustive";
+  now?: () => number;
+}
+
 function numericKey(value: number): string | null {
   return Number.isNaN(value) ? null : String(value);
 }
@@ -326,51 +332,86 @@ export class DcrIndex {
   }
 
   /**
-   * The same minimum by exhaustive comparison, column by column over chunks of reference rows (tight loops
-   * over typed arrays). Faster than the pruned search when nothing prunes: many independent columns, where
-   * every reference row is about as far as every other.
+   * The same minimum by exhaustive comparison, for up to four query rows at once (each reference value is
+   * loaded once for the four), column by column over chunks of reference rows: tight loops over typed arrays.
+   * Faster than the pruned search when nothing prunes (many independent columns, where every reference row is
+   * about as far as every other). Writes the distance sums of rows s0 .. s0+count-1 into `best`.
    */
-  private bruteRow(query: EncodedRows, s: number, acc: Float64Array): number {
+  private bruteRows(
+    query: EncodedRows,
+    s0: number,
+    count: number,
+    acc: Float64Array[],
+    best: Float64Array,
+  ): void {
     const p = this.numeric.length;
     const q = this.categorical.length;
     const n = this.reference.rows;
-    const chunk = acc.length;
-    let best = Infinity;
+    const chunk = acc[0].length;
+    const [a0, a1, a2, a3] = acc;
+    best.fill(Infinity);
+    const qs = (t: number, k: number): number => (t < count ? query.scaled[(s0 + t) * p + k] : 0);
+    const qc = (t: number, c: number): number => (t < count ? query.codes[(s0 + t) * q + c] : -1);
     for (let start = 0; start < n; start += chunk) {
-      const end = Math.min(n, start + chunk);
-      const len = end - start;
-      acc.fill(0, 0, len);
+      const len = Math.min(n, start + chunk) - start;
+      for (let t = 0; t < 4; t++) acc[t].fill(0, 0, len);
       for (let k = 0; k < p; k++) {
         const col = this.refColumns[k];
-        const a = query.scaled[s * p + k];
-        if (a !== a) {
+        const v0 = qs(0, k);
+        const v1 = qs(1, k);
+        const v2 = qs(2, k);
+        const v3 = qs(3, k);
+        if (!this.refHasMissing[k] && v0 === v0 && v1 === v1 && v2 === v2 && v3 === v3) {
           for (let r = 0; r < len; r++) {
             const b = col[start + r];
-            acc[r] += b !== b ? 0 : 1;
+            let d0 = v0 - b;
+            let d1 = v1 - b;
+            let d2 = v2 - b;
+            let d3 = v3 - b;
+            if (d0 < 0) d0 = -d0;
+            if (d1 < 0) d1 = -d1;
+            if (d2 < 0) d2 = -d2;
+            if (d3 < 0) d3 = -d3;
+            a0[r] += d0 > 1 ? 1 : d0;
+            a1[r] += d1 > 1 ? 1 : d1;
+            a2[r] += d2 > 1 ? 1 : d2;
+            a3[r] += d3 > 1 ? 1 : d3;
           }
-        } else if (!this.refHasMissing[k]) {
-          for (let r = 0; r < len; r++) {
-            let d = a - col[start + r];
-            if (d < 0) d = -d;
-            acc[r] += d > 1 ? 1 : d;
-          }
-        } else {
+          continue;
+        }
+        for (let t = 0; t < count; t++) {
+          const a = qs(t, k);
+          const out = acc[t];
           for (let r = 0; r < len; r++) {
             const b = col[start + r];
             let d = a - b;
             if (d < 0) d = -d;
-            acc[r] += b !== b ? 1 : d > 1 ? 1 : d;
+            if (d > 1) d = 1;
+            out[r] += d === d ? d : a !== a && b !== b ? 0 : 1;
           }
         }
       }
       for (let c = 0; c < q; c++) {
         const col = this.refCodes[c];
-        const v = query.codes[s * q + c];
-        for (let r = 0; r < len; r++) acc[r] += col[start + r] === v ? 0 : 1;
+        const v0 = qc(0, c);
+        const v1 = qc(1, c);
+        const v2 = qc(2, c);
+        const v3 = qc(3, c);
+        for (let r = 0; r < len; r++) {
+          const b = col[start + r];
+          a0[r] += b === v0 ? 0 : 1;
+          a1[r] += b === v1 ? 0 : 1;
+          a2[r] += b === v2 ? 0 : 1;
+          a3[r] += b === v3 ? 0 : 1;
+        }
       }
-      for (let r = 0; r < len; r++) if (acc[r] < best) best = acc[r];
+      for (let t = 0; t < count; t++) {
+        const out = acc[t];
+        let m = best[t];
+        for (let r = 0; r < len; r++) if (out[r] < m) m = out[r];
+        best[t] = m;
+      }
     }
-    return best;
   }
 
   /**
@@ -378,24 +419,40 @@ export class DcrIndex {
    * times each and the faster one does the rest (pruning wins by orders of magnitude on real tables, whose
    * rows cluster; exhaustive comparison wins on high-dimensional noise).
    */
-  distances(table: Table, now: () => number = () => performance.now()): Float64Array {
+  distances(table: Table, options: DistanceOptions = {}): Float64Array {
+    const strategy = options.strategy ?? "auto";
+    const now = options.now ?? (() => performance.now());
     const query = this.encode(table);
-    const out = new Float64Array(query.rows);
-    const acc = new Float64Array(4096);
-    const probe = Math.min(query.rows, 48);
+    const rows = query.rows;
+    const out = new Float64Array(rows);
+    const acc = [0, 1, 2, 3].map(() => new Float64Array(2048));
+    const block = new Float64Array(4);
+    const bruteFrom = (s: number): number => {
+      const count = Math.min(4, rows - s);
+      this.bruteRows(query, s, count, acc, block);
+      for (let t = 0; t < count; t++) out[s + t] = block[t] / this.width;
+      return s + count;
+    };
     let s = 0;
+    if (strategy === "exhaustive") {
+      while (s < rows) s = bruteFrom(s);
+      return out;
+    }
+    if (strategy === "pruned") {
+      for (; s < rows; s++) out[s] = this.prunedRow(query, s) / this.width;
+      return out;
+    }
+    const probe = Math.min(rows, 48);
     const t0 = now();
     for (; s < probe; s++) out[s] = this.prunedRow(query, s) / this.width;
     const t1 = now();
-    const bruteProbe = Math.min(query.rows, probe + 16);
-    for (; s < bruteProbe; s++) out[s] = this.bruteRow(query, s, acc) / this.width;
+    const bruteProbe = Math.min(rows, probe + 16);
+    while (s < bruteProbe) s = bruteFrom(s);
     const t2 = now();
     const prunedPerRow = (t1 - t0) / Math.max(1, probe);
     const brutePerRow = (t2 - t1) / Math.max(1, bruteProbe - probe);
-    const brute = brutePerRow < prunedPerRow;
-    for (; s < query.rows; s++) {
-      out[s] = (brute ? this.bruteRow(query, s, acc) : this.prunedRow(query, s)) / this.width;
-    }
+    if (brutePerRow < prunedPerRow) while (s < rows) s = bruteFrom(s);
+    else for (; s < rows; s++) out[s] = this.prunedRow(query, s) / this.width;
     return out;
   }
 

@@ -125,8 +125,10 @@ describe.each(fixture.cases)("exactness against NumPy/SciPy: $name", (c) => {
   });
 
   it("distance to closest record", () => {
-    const dcr = new DcrIndex(real, metadata).distances(synthetic);
-    expect(dcr.length).toBe(c.dcr.length);
-    c.dcr.forEach((v, i) => expect(Math.abs(dcr[i] - v), `row ${i}`).toBeLessThan(TOL));
+    for (const strategy of ["pruned", "exhaustive"] as const) {
+      const dcr = new DcrIndex(real, metadata).distances(synthetic, { strategy });
+      expect(dcr.length).toBe(c.dcr.length);
+      c.dcr.forEach((v, i) => expect(Math.abs(dcr[i] - v), `${strategy} row ${i}`).toBeLessThan(TOL));
+    }
   });
 });
