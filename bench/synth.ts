@@ -9,6 +9,7 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { loadavg } from "node:os";
 import { DATASETS, REFERENCE_JSON } from "./lib/synth-protocol.ts";
 import { MODEL_KINDS } from "../shared/synth/models.ts";
 
@@ -53,6 +54,7 @@ export async function run(args: string[]): Promise<unknown> {
   const reference = JSON.parse(readFileSync(REFERENCE_JSON, "utf8")) as ReferenceRow[];
   const worker = fileURLToPath(new URL("./lib/synth-worker.ts", import.meta.url));
   const rows: unknown[] = [];
+  const loadBefore = loadavg();
   for (const dataset of datasets) {
     for (const model of models) {
       process.stderr.write(
@@ -66,6 +68,8 @@ export async function run(args: string[]): Promise<unknown> {
         },
       );
       const ours = JSON.parse(stdout.trim().split("\n").at(-1) as string) as Row;
+      // The 1-minute load average after the run: above 2 on this 2-core machine, other work shared the cores.
+      ours.load_average_1m = Number(loadavg()[0].toFixed(2));
       const { exact, perEpoch } = referenceFor(reference, dataset, model, ours.epochs);
       rows.push({
         ...ours,
@@ -102,6 +106,7 @@ export async function run(args: string[]): Promise<unknown> {
   ) as Row | undefined;
   return {
     epochs,
+    load_average_before: loadBefore.map((v) => Number(v.toFixed(2))),
     protocol:
       "shared/reference/README.md: numeric-missing rows dropped, 70/30 split stratified on the target, full row count sampled",
     targets: {
