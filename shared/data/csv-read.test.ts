@@ -58,6 +58,17 @@ describe("CSV reading", () => {
     }
   });
 
+  it("keeps leading missing cells missing in number, text and all-missing columns", async () => {
+    const { table } = await load("f,i,s,e,m\n,,,,1.5\nNA,,,,x\n2.5,3,a,,\n1.25,4,b,,7\n0.5,5,c,,\n");
+    expect(table.data).toEqual([
+      [null, null, 2.5, 1.25, 0.5],
+      [null, null, 3, 4, 5],
+      [null, null, "a", "b", "c"],
+      [null, null, null, null, null],
+      ["1.5", "x", null, "7", null],
+    ]);
+  });
+
   it("recognises the missing-value tokens", async () => {
     const { table } = await load('a,b\n1,""\n2,NA\n3,N/A\n4,null\n5,NaN\n6,None\n7,x\n8,y\n');
     expect(table.data[1]).toEqual([null, null, null, null, null, null, "x", "y"]);

@@ -36,6 +36,9 @@ export class RawColumn {
   private cells: Cell[] = [];
   private generic = false;
   private built = false;
+  /** Rows expected (reserve()); storage is allocated at the first value, in the shape that value calls for. */
+  private hint = 0;
+  private allocated = false;
   missing = 0;
   numbers = 0;
   integers = 0;
@@ -87,13 +90,31 @@ export class RawColumn {
    * spare capacity, which on a 100 MB file decides whether the memory target is met.
    */
   reserve(n: number): void {
-    if (this.len === 0 && n > this.cells.length) this.cells = new Array<Cell>(n);
+    if (this.len === 0 && !this.allocated) this.hint = n;
+  }
+
+  /**
+   * Allocates reserved storage once the first value shows what the column holds: a column that starts with a
+   * fraction gets a double array straight away, since turning a 1.5-million-slot integer array into a double
+   * array later copies it and leaves the old one as garbage.
+   */
+  private allocate(fraction: boolean): void {
+    this.allocated = true;
+    if (this.hint <= this.len) return;
+    this.cells = fraction ? doubleArrayOfLength(this.hint) : new Array<Cell>(this.hint);
+    // Slot 0 holds the seed value of the double array; if row 0 was missing it must read as missing.
+    if (fraction && this.len > 0) storeNumber(this.cells, 0, NaN);
   }
 
   /** The final cell array: trimmed, missing as null. */
   finish(): Cell[] {
     if (this.built) return this.cells;
     this.built = true;
+    if (!this.allocated && this.len > 0) {
+      // Every cell missing: nothing was stored.
+      this.cells = new Array<Cell>(this.len).fill(null);
+      this.generic = true;
+    }
     const cells = this.cells;
     if (cells.length !== this.len) cells.length = this.len;
     if (!this.generic && this.missing > 0) nanToNull(cells);
@@ -106,7 +127,9 @@ export class RawColumn {
   }
 
   pushNull(): void {
-    if (this.generic) storeGeneric(this.cells, this.len++, null);
+    if (!this.allocated && this.len < this.hint)
+      this.len++; // a hole in storage not yet allocated
+    else if (this.generic) storeGeneric(this.cells, this.len++, null);
     else if (this.len < this.cells.length)
       this.len++; // leave the reserved hole: no write, no transition
     else storeNumber(this.cells, this.len++, NaN);
@@ -119,6 +142,7 @@ export class RawColumn {
       this.numbersCanonical = false;
       if (this.numberText !== null && text !== undefined) this.numberText.set(this.len, text);
     }
+    if (!this.allocated) this.allocate(!Number.isInteger(value));
     if (this.generic) storeGeneric(this.cells, this.len++, value);
     else storeNumber(this.cells, this.len++, value);
     this.numbers++;
@@ -152,6 +176,7 @@ export class RawColumn {
   }
 
   private pushOther(v: Cell): void {
+    if (!this.allocated) this.allocate(false);
     if (!this.generic) this.toGeneric();
     storeGeneric(this.cells, this.len++, v);
   }
@@ -239,6 +264,13 @@ function decimalsOfTyped(value: number): number {
 // not generalise a double array to boxed elements on the strength of a string column seen elsewhere.
 function storeNumber(cells: Cell[], i: number, v: number): void {
   cells[i] = v;
+}
+
+/** An array of length n with unboxed double storage from the start (no integer-array stage to copy). */
+function doubleArrayOfLength(n: number): Cell[] {
+  const cells: Cell[] = [0.5];
+  cells.length = n;
+  return cells;
 }
 
 function storeGeneric(cells: Cell[], i: number, v: Cell): void {
