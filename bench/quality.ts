@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- quality [--epochs 10] [--datasets a,b] [--models gaussian_copula,ctgan,tvae]
+ * `npm run bench -- quality [--epochs 10[,30,...]] [--datasets a,b] [--models gaussian_copula,ctgan,tvae]
  *   [--only baselines,timing,dcr,models] [--keep-models] [--skip-worst-case]`
  *
  * baselines: the real table scored against a shuffled copy, its other half, and uniform noise within its ranges.
@@ -177,7 +177,7 @@ const round = (v: number | null | undefined, d = 4): number | null =>
   v === null || v === undefined || !Number.isFinite(v) ? null : Math.round(v * 10 ** d) / 10 ** d;
 
 async function runModels(args: string[]) {
-  const epochs = Number(arg(args, "epochs") ?? 10);
+  const epochList = (arg(args, "epochs") ?? "10").split(",").map(Number);
   const datasets = (arg(args, "datasets") ?? "CPS1988,credit_data,wa_churn,penguins").split(",");
   const models = (arg(args, "models") ?? "gaussian_copula,ctgan,tvae").split(",");
   const reference = JSON.parse(readFileSync(REFERENCE, "utf8")) as ReferenceEntry[];
@@ -187,7 +187,10 @@ async function runModels(args: string[]) {
   const runs: unknown[] = [];
   for (const name of datasets) {
     const data = await prepareDataset(name);
-    for (const model of models) {
+    const jobs = models.flatMap((model) =>
+      model === "gaussian_copula" ? [{ model, epochs: 0 }] : epochList.map((epochs) => ({ model, epochs })),
+    );
+    for (const { model, epochs } of jobs) {
       const t0 = performance.now();
       const modelConfig = model === "gaussian_copula" ? {} : { epochs };
       process.stderr.write(`[quality] ${name} ${model} fitting on ${rowCount(data.train)} rows...\n`);
@@ -257,7 +260,7 @@ async function runModels(args: string[]) {
       synth.dispose?.();
     }
   }
-  return { epochs, backend, runs };
+  return { epochs: epochList, backend, runs };
 }
 
 /** A copy of the table with every number moved by up to +-5% and 5% of categories swapped for another row's. */

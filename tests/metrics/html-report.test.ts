@@ -115,4 +115,31 @@ describe("HTML report in Chromium", () => {
     writeFileSync(SCREENSHOT, await page.screenshot({ fullPage: true }));
     await page.close();
   });
+
+  it("renders a minimal report (one column, no privacy, no ML) without errors", async () => {
+    const { real, synthetic } = reportTables(200);
+    const meta = { columns: [reportMetadata.columns[4]] };
+    const pick = (t: typeof real) => ({ columns: [t.columns[4]], data: [t.data[4]] });
+    const html = renderHtmlReport(evaluate(pick(real), pick(synthetic), meta, { privacy: false }));
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("console", (msg) => {
+      if (msg.type() === "error" || msg.type() === "warning") errors.push(msg.text());
+    });
+    page.on("pageerror", (err) => errors.push(err.message));
+    await page.setContent(html, { waitUntil: "load" });
+    await page.waitForFunction(
+      () => (window as unknown as { __reportReady?: boolean }).__reportReady === true,
+      null,
+      {
+        timeout: 20_000,
+      },
+    );
+    const charts = await page.evaluate(
+      () => (window as unknown as { __reportCharts?: number }).__reportCharts,
+    );
+    expect(errors).toEqual([]);
+    expect(charts).toBe(1);
+    await page.close();
+  });
 });
