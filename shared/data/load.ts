@@ -148,3 +148,44 @@ export async function loadTable(input: Uint8Array, options: LoadOptions = {}): P
   const { table, warnings } = materialize(raw.columns, metadata, raw.recoverText);
   return { table, metadata, format, warnings: [...raw.warnings, ...inferenceWarnings, ...warnings] };
 }
+
+/**
+ * Reads a stream (an upload, a storage download) chunk by chunk, refusing it with FILE_TOO_LARGE as soon as it
+ * passes the byte limit rather than after buffering all of it, then loads the table.
+ */
+export async function loadTableFromStream(
+  stream: ReadableStream<Uint8Array>,
+  options: LoadOptions = {},
+): Promise<LoadedTable> {
+  const limits = resolveLimits(options.limits);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > limits.maxFileBytes) {
+        await reader.cancel();
+        throw synthError(
+          "FILE_TOO_LARGE",
+          `the file is larger than the limit of ${Math.round(limits.maxFileBytes / 1048576)} MB`,
+          { bytesRead: total, maxFileBytes: limits.maxFileBytes },
+        );
+      }
+      chunks.push(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  const bytes = chunks.length === 1 ? chunks[0] : new Uint8Array(total);
+  if (chunks.length !== 1) {
+    let o = 0;
+    for (const c of chunks) {
+      bytes.set(c, o);
+      o += c.length;
+    }
+  }
+  return loadTable(bytes, options);
+}

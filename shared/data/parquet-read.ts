@@ -1,4 +1,4 @@
-import { parquetMetadata, parquetReadObjects, parquetSchema } from "hyparquet";
+import { parquetMetadata, parquetRead, parquetReadObjects, parquetSchema, type ColumnData } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import { synthError } from "../errors.ts";
 import type { DataLimits } from "./limits.ts";
@@ -58,37 +58,58 @@ export async function readParquet(bytes: Uint8Array, limits: DataLimits): Promis
   }
   if (rows === 0)
     throw synthError("HEADER_ONLY", "the Parquet file has columns but no rows", { columns: names });
-  let records: Record<string, unknown>[];
-  try {
-    records = await parquetReadObjects({ file, compressors, metadata: meta });
-  } catch (cause) {
-    throw synthError("CORRUPT_FILE", `the Parquet file is damaged: ${(cause as Error).message}`, {}, cause);
-  }
   const columns = names.map((name) => new RawColumn(name, { keepText: true }));
+  for (const c of columns) c.reserve(rows);
   const lossy = new Set<string>();
   const nested = new Set<string>();
-  for (const record of records) {
-    for (let j = 0; j < names.length; j++) {
-      const col = columns[j];
-      const v = record[names[j]];
-      if (v === null || v === undefined) col.pushNull();
-      else if (typeof v === "bigint") {
-        if (v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER))
-          col.pushNumber(Number(v), 0, true);
-        else {
-          lossy.add(col.name);
-          col.pushString(v.toString());
-        }
-      } else if (typeof v === "number") col.pushCell(v);
-      else if (typeof v === "string") col.pushText(v);
-      else if (typeof v === "boolean") col.pushBoolean(v);
-      else if (v instanceof Date) col.pushDate(v);
-      else if (v instanceof Uint8Array) col.pushString(new TextDecoder().decode(v));
+  const push = (col: RawColumn, v: unknown): void => {
+    if (v === null || v === undefined) col.pushNull();
+    else if (typeof v === "bigint") {
+      if (v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER))
+        col.pushNumber(Number(v), 0, true);
       else {
-        nested.add(col.name);
-        col.pushString(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x)));
+        lossy.add(col.name);
+        col.pushString(v.toString());
       }
+    } else if (typeof v === "number") col.pushCell(v);
+    else if (typeof v === "string") col.pushText(v);
+    else if (typeof v === "boolean") col.pushBoolean(v);
+    else if (v instanceof Date) col.pushDate(v);
+    else if (v instanceof Uint8Array) col.pushString(new TextDecoder().decode(v));
+    else {
+      nested.add(col.name);
+      col.pushString(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x)));
     }
+  };
+  const flat = schema.children.every((c) => c.children.length === 0);
+  try {
+    if (flat) {
+      // Column chunks straight into columns: no row objects, which on a large file cost more than the data.
+      const chunks = new Map<string, ColumnData[]>(names.map((n) => [n, []]));
+      await parquetRead({
+        file,
+        compressors,
+        metadata: meta,
+        onChunk: (chunk) => chunks.get(chunk.columnName)?.push(chunk),
+      });
+      names.forEach((name, j) => {
+        const col = columns[j];
+        let next = 0;
+        for (const chunk of chunks.get(name)!.sort((x, y) => x.rowStart - y.rowStart)) {
+          const data = chunk.columnData;
+          for (let r = Math.max(next, chunk.rowStart); r < Math.min(chunk.rowEnd, rows); r++)
+            push(col, data[r - chunk.rowStart]);
+          next = Math.max(next, Math.min(chunk.rowEnd, rows));
+        }
+        if (next !== rows) throw new Error(`column ${name} has ${next} of ${rows} rows`);
+        chunks.set(name, []);
+      });
+    } else {
+      const records = await parquetReadObjects({ file, compressors, metadata: meta });
+      for (const record of records) for (let j = 0; j < names.length; j++) push(columns[j], record[names[j]]);
+    }
+  } catch (cause) {
+    throw synthError("CORRUPT_FILE", `the Parquet file is damaged: ${(cause as Error).message}`, {}, cause);
   }
   const warnings: DataWarning[] = [
     ...[...lossy].map((column) => ({
