@@ -27,6 +27,15 @@ describe("CSV reading", () => {
     expect(table.data[0]).toEqual([1, 2, 3]);
   });
 
+  it("reads decimal commas in semicolon files, keeping their text when a column becomes categorical", async () => {
+    const { table, metadata } = await load("a;b;c\n1,5;x;0,5\n-2,25;y;1,0\n3;z;0,5\n");
+    expect(metadata.columns.map((m) => m.sdtype)).toEqual(["numerical", "categorical", "categorical"]);
+    expect(table.data[0]).toEqual([1.5, -2.25, 3]);
+    expect(table.data[2]).toEqual(["0,5", "1,0", "0,5"]);
+    // With a comma delimiter, "1,5" is two fields, never a number.
+    expect((await load('a,b\n"1,5",x\n"2,5",y\n"3,5",z\n')).table.data[0]).toEqual(["1,5", "2,5", "3,5"]);
+  });
+
   it("handles quotes, doubled quotes, embedded delimiters and line breaks, BOM and CRLF", async () => {
     const text = '\uFEFFid,note\r\n1,"hello, ""world"""\r\n2,"two\r\nlines"\r\n3,plain\r\n';
     const { table, warnings } = await load(text);

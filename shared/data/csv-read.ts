@@ -111,6 +111,8 @@ export function readCsv(bytes: Uint8Array, limits: DataLimits, delimiterHint?: D
   }
   const delimiter = delimiterHint ?? declaredSep ?? detectDelimiter(bytes, pos);
   const DELIM = delimiter.charCodeAt(0);
+  // Semicolon files come from locales that write decimals with a comma ("2,5"); elsewhere a comma is text.
+  const DECIMAL_COMMA = delimiter === ";" ? 0x2c : -1;
   const n = bytes.length;
   const maxField = limits.maxFieldBytes;
   let newlinesLf = 0;
@@ -383,7 +385,8 @@ export function readCsv(bytes: Uint8Array, limits: DataLimits, delimiterHint?: D
     const intDigits = i - intStart;
     if (intDigits > 1 && bytes[intStart] === 0x30) return false; // "007": a code, keep the text
     let decimals = 0;
-    if (i < e && bytes[i] === 0x2e) {
+    let comma = false;
+    if (i < e && (bytes[i] === 0x2e || (bytes[i] === DECIMAL_COMMA && (comma = true)))) {
       i++;
       const fracStart = i;
       while (i < e) {
@@ -393,7 +396,7 @@ export function readCsv(bytes: Uint8Array, limits: DataLimits, delimiterHint?: D
         i++;
       }
       decimals = i - fracStart;
-      if (decimals === 0 && intDigits === 0) return false;
+      if (decimals === 0 && (intDigits === 0 || comma)) return false;
     } else if (intDigits === 0) return false;
     if (i !== e) {
       const c = bytes[i];
@@ -405,6 +408,7 @@ export function readCsv(bytes: Uint8Array, limits: DataLimits, delimiterHint?: D
     // Canonical when String(value) writes the same text back: no trailing zero after the point, no "-0",
     // no lone point, no leading "." (String(0.5) is "0.5").
     const canonical =
+      !comma &&
       !(decimals > 0 && bytes[e - 1] === 0x30) &&
       !(neg && value === 0) &&
       !(decimals === 0 && bytes[e - 1] === 0x2e) &&
