@@ -8,7 +8,7 @@ import { z } from "zod";
 import { synthError } from "../shared/errors.ts";
 import { loadTable } from "../shared/data/load.ts";
 import { writeTable } from "../shared/data/write.ts";
-import { formatFromFileName } from "../shared/data/formats.ts";
+import { formatFromFileName, type FileFormat } from "../shared/data/formats.ts";
 import { parseMetadataJson } from "../shared/data/sdv-metadata.ts";
 import type { Table } from "../shared/data/table.ts";
 import type { TableMetadata } from "../shared/data/metadata.ts";
@@ -34,7 +34,8 @@ export async function readTableFile(
   return { table: loaded.table, metadata: loaded.metadata };
 }
 
-export async function writeTableFile(table: Table, metadata: TableMetadata, path: string): Promise<void> {
+/** The output format a file name asks for; checked before any work so a typo fails at once. */
+export function outputFormatOf(path: string): FileFormat {
   const format = formatFromFileName(path);
   if (format === undefined) {
     throw synthError("UNSUPPORTED_FORMAT", `cannot tell the output format from ${path}`, {
@@ -42,7 +43,11 @@ export async function writeTableFile(table: Table, metadata: TableMetadata, path
       expected: ".csv, .json, .jsonl, .xlsx or .parquet",
     });
   }
-  await writeFile(path, await writeTable(table, metadata, format));
+  return format;
+}
+
+export async function writeTableFile(table: Table, metadata: TableMetadata, path: string): Promise<void> {
+  await writeFile(path, await writeTable(table, metadata, outputFormatOf(path)));
 }
 
 const int = (name: string) =>

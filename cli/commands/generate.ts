@@ -9,6 +9,7 @@ import {
   progressReporter,
   readTableFile,
   synthesizerOptions,
+  outputFormatOf,
   writeTableFile,
 } from "../synth-io.ts";
 import { addFitOptions } from "./fit.ts";
@@ -28,6 +29,7 @@ export function register(program: Command): void {
       .requiredOption("--out <file>", "output table; the extension picks the format"),
   ).action(async (data: string, raw: unknown) => {
     const flags = parseFlags(generateFlagsSchema, raw);
+    outputFormatOf(flags.out);
     const { table, metadata } = await readTableFile(data, flags.metadata);
     await prepareBackend(flags.model, flags.backend);
     const progress = progressReporter();

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { synthError } from "../../shared/errors.ts";
 import { decodeArtifact, readArtifactHeader } from "../../shared/synth/artifact.ts";
-import { parseFlags, prepareBackend, writeTableFile } from "../synth-io.ts";
+import { outputFormatOf, parseFlags, prepareBackend, writeTableFile } from "../synth-io.ts";
 
 const flagsSchema = z.object({
   rows: z.string().regex(/^\d+$/, "--rows must be a non-negative integer").transform(Number),
@@ -44,6 +44,7 @@ export function register(program: Command): void {
     .option("--backend <backend>", "tfjs backend: wasm | cpu", "wasm")
     .action(async (modelPath: string, raw: unknown) => {
       const flags = parseFlags(flagsSchema, raw);
+      outputFormatOf(flags.out);
       const bytes = new Uint8Array(await readFile(modelPath));
       await prepareBackend(readArtifactHeader(bytes).header.kind, flags.backend);
       const synth = decodeArtifact(bytes);
