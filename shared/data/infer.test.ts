@@ -126,3 +126,17 @@ describe("user metadata", () => {
     });
   });
 });
+
+describe("high-cardinality columns", () => {
+  it("stop interning past the limit yet still tell ids, text and duplicates apart", async () => {
+    const n = 120_000;
+    const rows = Array.from(
+      { length: n },
+      (_, i) => `K${i},word ${i % 1000} and more words ${i},D${i === n - 1 ? 0 : i}`,
+    );
+    const { metadata, table } = await csv("key,comment,dup", rows);
+    expect(metadata.columns.map((c) => c.sdtype)).toEqual(["id", "text", "categorical"]);
+    expect(table.data[0][n - 1]).toBe(`K${n - 1}`);
+    expect(table.data[2][n - 1]).toBe("D0");
+  });
+});

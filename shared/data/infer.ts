@@ -91,7 +91,7 @@ function inferColumn(col: RawColumn, opts: Resolved, warnings: DataWarning[]): C
   }
 
   // strings only
-  const distinct = col.distinctStrings.size;
+  const distinct = col.distinctCount;
   if (col.stringsAllBoolean) return withConstant({ name, sdtype: "boolean" }, distinct, warnings);
   if (col.dateCandidates !== null && col.dateCandidates.length > 0) {
     return withConstant(
@@ -107,7 +107,7 @@ function inferColumn(col: RawColumn, opts: Resolved, warnings: DataWarning[]): C
   const base: ColumnMetadata = { name, sdtype: "categorical" };
   const spaced = col.distinctWithSpace / distinct;
   const meanLength = col.totalDistinctLength / distinct;
-  if (distinct === col.strings && col.missing === 0 && nonMissing >= opts.minRowsForId) {
+  if (col.missing === 0 && nonMissing >= opts.minRowsForId && col.stringsUnique()) {
     // Unique per row: a key if it looks like one (short, no spaces), free text otherwise.
     if (spaced === 0 && col.maxStringLength <= 64) return { ...base, sdtype: "id" };
     return { ...base, sdtype: "text" };
@@ -150,7 +150,7 @@ function piiOf(col: RawColumn): ColumnMetadata["pii"] {
   if (best !== undefined && bestHits >= PII_MIN_SHARE * col.piiChecked) return best;
   const byName = piiFromName(col.name);
   // A name alone flags only text-like columns: a "name" column of 3 labels is a category, not a person.
-  if (byName !== undefined && col.distinctStrings.size >= 10) return byName;
+  if (byName !== undefined && col.distinctCount >= 10) return byName;
   return undefined;
 }
 
@@ -175,7 +175,7 @@ function inferMixed(col: RawColumn, opts: Resolved, warnings: DataWarning[]): Co
     rows,
     examples,
   });
-  const distinct = col.distinctStrings.size + col.fewNumbers.length;
+  const distinct = col.distinctCount + col.fewNumbers.length;
   const nonMissing = col.nonMissing;
   if (
     distinct > opts.textDistinctShare * nonMissing &&

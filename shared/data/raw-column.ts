@@ -19,6 +19,7 @@ export function booleanToken(text: string): boolean | undefined {
 }
 
 const EXAMPLES = 3;
+const INTERN_LIMIT = 50_000;
 
 /**
  * One column as read, before its type is decided: cells as the reader saw them (numbers already parsed, strings
@@ -54,6 +55,12 @@ export class RawColumn {
   readonly fewNumbers: number[] = [];
   /** Interned distinct strings (also the distinct count). */
   readonly distinctStrings = new Map<string, string>();
+  /**
+   * Set once more than INTERN_LIMIT distinct strings make up most of the column (ids, free text): interning
+   * them saves nothing and the Map costs more than the strings.
+   */
+  highCardinality = false;
+  private uninterned = 0;
   /** Indices into DATETIME_CANDIDATES still consistent with every string so far; null before the first. */
   dateCandidates: number[] | null = null;
   stringsAllBoolean = true;
@@ -156,14 +163,43 @@ export class RawColumn {
 
   /** A string already known not to be missing nor a number; returns the interned copy. */
   pushString(text: string): string {
+    if (this.highCardinality) {
+      // Past the interning limit each string is its own: no Map, only the checks that must see every value.
+      this.uninterned++;
+      if (text.length > this.maxStringLength) this.maxStringLength = text.length;
+      this.totalDistinctLength += text.length;
+      if (/\s/.test(text)) this.distinctWithSpace++;
+      this.classifyDate(text);
+      this.pushInterned(text);
+      return text;
+    }
     let s = this.distinctStrings.get(text);
     if (s === undefined) {
       s = text;
       this.distinctStrings.set(text, text);
       this.classifyDistinct(text);
+      const size = this.distinctStrings.size;
+      if (size >= INTERN_LIMIT && size > 0.5 * (this.strings + 1)) this.highCardinality = true;
     }
     this.pushInterned(s);
     return s;
+  }
+
+  /** Distinct strings: exact while interning, an upper bound once the column is high-cardinality. */
+  get distinctCount(): number {
+    return this.distinctStrings.size + this.uninterned;
+  }
+
+  /** Whether every string is different (exact, also past the interning limit). */
+  stringsUnique(): boolean {
+    if (!this.highCardinality) return this.distinctStrings.size === this.strings;
+    const seen = new Set<string>();
+    for (const v of this.finish()) {
+      if (typeof v !== "string") continue;
+      if (seen.has(v)) return false;
+      seen.add(v);
+    }
+    return true;
   }
 
   /** A string this column has already interned (returned by pushString). */
@@ -241,7 +277,7 @@ export class RawColumn {
     }
   }
 
-  private classifyDate(text: string): void {
+  classifyDate(text: string): void {
     if (this.dateCandidates !== null && this.dateCandidates.length === 0) return;
     if (!mayBeDatetime(text)) {
       this.dateCandidates = [];
