@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../cli/main.ts";
+import { progressReporter } from "../../cli/synth-io.ts";
 import { loadTable } from "../../shared/data/load.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "synth-cli-"));
@@ -61,5 +62,44 @@ describe("synth fit / sample / generate", () => {
     } finally {
       stderr.mockRestore();
     }
+  });
+});
+
+describe("progress", () => {
+  const fakeStream = (isTTY: boolean) => {
+    const chunks: string[] = [];
+    return {
+      chunks,
+      stream: { isTTY, write: (s: string) => chunks.push(s) > 0 } as unknown as NodeJS.WriteStream,
+    };
+  };
+  const epoch = (n: number) => ({
+    epoch: n,
+    epochs: 4,
+    losses: { loss: 1 / n },
+    elapsedMs: n * 1000,
+    etaMs: 1000,
+  });
+
+  it("redraws one bar on a terminal", () => {
+    const { chunks, stream } = fakeStream(true);
+    const p = progressReporter(stream);
+    p.onEpoch(epoch(1));
+    p.onEpoch(epoch(2));
+    p.done();
+    const clear = "\r\u001b[2K";
+    expect(chunks[0].startsWith(`${clear}[${"#".repeat(8)}${"-".repeat(22)}] epoch 1/4`)).toBe(true);
+    expect(chunks[1].startsWith(`${clear}[${"#".repeat(15)}${"-".repeat(15)}] epoch 2/4  loss 0.5000`)).toBe(
+      true,
+    );
+    expect(chunks.at(-1)).toBe("\n");
+  });
+
+  it("writes plain lines elsewhere", () => {
+    const { chunks, stream } = fakeStream(false);
+    const p = progressReporter(stream);
+    p.onEpoch(epoch(1));
+    p.done();
+    expect(chunks).toEqual(["epoch 1/4  loss 1.0000  elapsed 1.0s  eta 1.0s\n"]);
   });
 });
