@@ -118,6 +118,29 @@ export async function generateCsv(path: string, targetBytes: number): Promise<vo
   await once(out, "finish");
 }
 
+/**
+ * The unfavourable case: unique keys, free text and e-mail addresses, where nothing can be interned and every
+ * string is its own object.
+ */
+export async function generateTextCsv(path: string, targetBytes: number): Promise<void> {
+  const rng = createRng(99);
+  const words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"];
+  const out = createWriteStream(path);
+  out.write("uid,comment,amount,email\n");
+  let written = 0;
+  for (let i = 0; written < targetBytes;) {
+    let chunk = "";
+    for (let k = 0; k < 5000; k++, i++) {
+      const text = Array.from({ length: 6 }, () => words[rng.int(words.length)]).join(" ");
+      chunk += `u-${i.toString(16).padStart(8, "0")},"${text} ${i}",${(rng.next() * 1000).toFixed(2)},user${i}@example.com\n`;
+    }
+    written += Buffer.byteLength(chunk);
+    if (!out.write(chunk)) await once(out, "drain");
+  }
+  out.end();
+  await once(out, "finish");
+}
+
 export async function run(args: string[]): Promise<unknown> {
   const opt = (name: string, dflt: number): number => {
     const i = args.indexOf(`--${name}`);
@@ -145,6 +168,11 @@ export async function run(args: string[]): Promise<unknown> {
   try {
     const path = join(dir, `generated-${mb}mb.csv`);
     await generateCsv(path, mb * 1048576);
+    const textPath = join(dir, `generated-text-${Math.round(mb / 2)}mb.csv`);
+    await generateTextCsv(textPath, (mb / 2) * 1048576);
+    const text = measure(textPath, runs);
+    process.stderr.write(`${JSON.stringify(text)}\n`);
+    results.push(text);
     const generated = measure(path, runs);
     process.stderr.write(`${JSON.stringify(generated)}\n`);
     results.push(generated);

@@ -17,12 +17,29 @@ export class ByteInterner {
     private readonly maxEntries = 4096,
     private readonly maxArena = 1 << 18,
   ) {
-    const size = 1 << Math.ceil(Math.log2(maxEntries * 2));
+    // Start small and double: a table of a few hundred rows should not pay for a 4096-entry table per column.
+    this.mask = 63;
+    this.slots = new Int32Array(64).fill(-1);
+    this.hashes = new Int32Array(32);
+    this.offsets = new Int32Array(33);
+    this.arena = new Uint8Array(1024);
+  }
+
+  private growTable(): void {
+    const size = this.slots.length * 2;
     this.mask = size - 1;
     this.slots = new Int32Array(size).fill(-1);
-    this.hashes = new Int32Array(maxEntries);
-    this.offsets = new Int32Array(maxEntries + 1);
-    this.arena = new Uint8Array(4096);
+    const hashes = new Int32Array(size / 2);
+    hashes.set(this.hashes);
+    this.hashes = hashes;
+    const offsets = new Int32Array(size / 2 + 1);
+    offsets.set(this.offsets);
+    this.offsets = offsets;
+    for (let idx = 0; idx < this.values.length; idx++) {
+      let slot = this.hashes[idx] & this.mask;
+      while (this.slots[slot] >= 0) slot = (slot + 1) & this.mask;
+      this.slots[slot] = idx;
+    }
   }
 
   static hash(bytes: Uint8Array, s: number, e: number): number {
@@ -57,6 +74,7 @@ export class ByteInterner {
       this.full = true;
       return;
     }
+    if ((idx + 1) * 2 > this.slots.length) this.growTable();
     if (this.arenaUsed + len > this.arena.length) {
       const grown = new Uint8Array(
         Math.min(this.maxArena, Math.max(this.arena.length * 2, this.arenaUsed + len)),
