@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { normalCdf } from "../math/special.ts";
 import { createRng } from "../../random.ts";
 import { fitBayesianMixture, mixturePosterior } from "./bayesian-mixture.ts";
 
@@ -60,5 +62,50 @@ describe("fitBayesianMixture", () => {
     const x = Float64Array.from({ length: 300 }, (_, i) => 2007 + (i % 3));
     const state = fitBayesianMixture(x, createRng(1));
     for (const v of [...state.means, ...state.stds, ...state.weights]) expect(Number.isFinite(v)).toBe(true);
+  });
+});
+
+describe("against scikit-learn (tests/fixtures/synth/bgm-sklearn.py)", () => {
+  interface Case {
+    x: number[];
+    weights: number[];
+    means: number[];
+    stds: number[];
+  }
+  const fixture = JSON.parse(
+    readFileSync(new URL("../../../tests/fixtures/synth/bgm-sklearn.json", import.meta.url), "utf8"),
+  ) as { cases: Record<string, Case> };
+  const kept = (c: { weights: number[]; means: number[]; stds: number[] }) =>
+    c.weights
+      .map((w, k) => ({ w, mean: c.means[k], std: c.stds[k] }))
+      .filter((m) => m.w > 0.005)
+      .sort((a, b) => a.mean - b.mean);
+  const mixtureCdf = (modes: { w: number; mean: number; std: number }[], x: number) =>
+    modes.reduce((acc, m) => acc + m.w * normalCdf((x - m.mean) / m.std), 0) /
+    modes.reduce((acc, m) => acc + m.w, 0);
+
+  for (const name of ["trimodal", "years"]) {
+    it(`${name}: the same kept components, weights, means and stds`, () => {
+      const c = fixture.cases[name];
+      const ours = kept(fitBayesianMixture(Float64Array.from(c.x), createRng(0)));
+      const theirs = kept(c);
+      expect(ours).toHaveLength(theirs.length);
+      ours.forEach((m, k) => {
+        expect(m.mean).toBeCloseTo(theirs[k].mean, 3);
+        expect(m.std / theirs[k].std).toBeCloseTo(1, 3);
+        // Stick-breaking weights depend on the components' index order (set by k-means labels), so they
+        // agree to the keep threshold's scale rather than to the last digit.
+        expect(m.w).toBeCloseTo(theirs[k].w, 2);
+      });
+    });
+  }
+
+  it("skewed integers (no unique optimum, sklearn does not converge either): the same distribution", () => {
+    const c = fixture.cases.skewed_integers;
+    const ours = kept(fitBayesianMixture(Float64Array.from(c.x), createRng(0)));
+    const theirs = kept(c);
+    for (const q of [5, 10, 15, 20, 30, 50, 80, 150]) {
+      expect(Math.abs(mixtureCdf(ours, q) - mixtureCdf(theirs, q))).toBeLessThan(0.01);
+    }
   });
 });

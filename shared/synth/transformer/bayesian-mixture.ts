@@ -115,8 +115,14 @@ function kmeansLabels(values: Float64Array, counts: Float64Array, k: number, rng
     }
     if (!moved) break;
   }
+  // Label clusters by decreasing size: under the stick-breaking prior a component's expected weight shrinks
+  // with its index, so empty or duplicate clusters placed last are the ones the prior switches off.
+  const sizes = order.map((_, r) => prefixW[starts[r + 1]] - prefixW[starts[r]]);
+  const rank = order.map((_, r) => r).sort((a, b) => sizes[b] - sizes[a] || a - b);
+  const labelOf = new Int32Array(k);
+  rank.forEach((r, label) => (labelOf[r] = label));
   const labels = new Int32Array(m);
-  for (let r = 0; r < k; r++) for (let i = starts[r]; i < starts[r + 1]; i++) labels[i] = order[r];
+  for (let r = 0; r < k; r++) for (let i = starts[r]; i < starts[r + 1]; i++) labels[i] = labelOf[r];
   return labels;
 }
 
