@@ -5,9 +5,10 @@ import type { Rng } from "../../random.ts";
  * Gradient-boosted regression trees, the learner of the reference's ML-efficacy protocol (scikit-learn's
  * GradientBoostingClassifier / GradientBoostingRegressor with default settings: 100 stages, learning rate
  * 0.1, depth 3, least-squares split search on the negative gradient, Newton-step leaf values for the log
- * loss; Friedman 2001, "Greedy function approximation: a gradient boosting machine"). One difference, for
- * speed: split candidates are the thresholds between up to 255 quantile bins of each feature (as
- * HistGradientBoosting does) rather than every distinct value; with up to 255 distinct values the two agree.
+ * loss, the split value midway between the node's adjacent values; Friedman 2001, "Greedy function
+ * approximation: a gradient boosting machine"). One difference, for speed: split candidates are the thresholds
+ * between up to 255 quantile bins of each feature (as HistGradientBoosting does) rather than every distinct
+ * value; with up to 255 distinct values the two agree (sklearn-parity.test.ts checks it against scikit-learn).
  */
 export const gradientBoostingOptionsSchema = z.object({
   task: z.enum(["regression", "classification"]),
@@ -23,7 +24,10 @@ export type GradientBoostingOptions = z.input<typeof gradientBoostingOptionsSche
 
 interface Tree {
   feature: Int32Array;
+  /** Bin index of the split (training rows go left when their bin is <= it). */
   threshold: Float64Array;
+  /** The split value for new rows: midway between the node's largest value going left and smallest going right, as scikit-learn places it. */
+  valueThreshold: Float64Array;
   left: Int32Array;
   right: Int32Array;
   value: Float64Array;
@@ -150,6 +154,7 @@ export class GradientBoosting {
         // sklearn's multinomial leaf update scales the Newton step by (K - 1) / K.
         const scale = multiclass ? (K - 1) / K : 1;
         const tree = this.growTree(
+          x,
           binned,
           n,
           f,
@@ -177,6 +182,7 @@ export class GradientBoosting {
   }
 
   private growTree(
+    x: Float64Array,
     binned: Uint8Array,
     n: number,
     f: number,
@@ -190,6 +196,7 @@ export class GradientBoosting {
     const maxNodes = 2 ** (maxDepth + 1) - 1;
     const feature = new Int32Array(maxNodes).fill(-1);
     const threshold = new Float64Array(maxNodes);
+    const valueThreshold = new Float64Array(maxNodes);
     const left = new Int32Array(maxNodes).fill(-1);
     const right = new Int32Array(maxNodes).fill(-1);
     const value = new Float64Array(maxNodes);
@@ -268,34 +275,40 @@ export class GradientBoosting {
           k--;
         }
       }
+      let maxLeft = -Infinity;
+      let minRight = Infinity;
+      for (let p = start; p < i; p++) maxLeft = Math.max(maxLeft, x[order[p] * f + bestFeature]);
+      for (let p = i; p < end; p++) minRight = Math.min(minRight, x[order[p] * f + bestFeature]);
+      let cut = maxLeft / 2 + minRight / 2;
+      if (cut === minRight || !Number.isFinite(cut)) cut = maxLeft;
       const l = nodes++;
       const r = nodes++;
       feature[node] = bestFeature;
       threshold[node] = bestBin;
+      valueThreshold[node] = cut;
       left[node] = l;
       right[node] = r;
       build(l, start, i, depth + 1);
       build(r, i, end, depth + 1);
     };
     build(0, 0, order.length, 0);
-    return { feature, threshold, left, right, value };
+    return { feature, threshold, valueThreshold: valueThreshold, left, right, value };
   }
 
   /** Raw scores, n x outputs. */
   decision(x: Float64Array, n: number, f: number): Float64Array {
     const K = this.outputs;
     const out = new Float64Array(n * K);
-    const bins = new Uint8Array(f);
     const lr = this.options.learningRate;
     for (let i = 0; i < n; i++) {
-      for (let j = 0; j < f; j++) bins[j] = binOf(x[i * f + j], this.thresholds[j]);
       for (let k = 0; k < K; k++) {
         let s = this.init[k];
         for (const stage of this.trees) {
           const tree = stage[k];
           let node = 0;
           while (tree.feature[node] >= 0) {
-            node = bins[tree.feature[node]] <= tree.threshold[node] ? tree.left[node] : tree.right[node];
+            node =
+              x[i * f + tree.feature[node]] <= tree.valueThreshold[node] ? tree.left[node] : tree.right[node];
           }
           s += lr * tree.value[node];
         }
