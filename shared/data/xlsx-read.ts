@@ -5,7 +5,44 @@ import type { RawRead } from "./load.ts";
 import { RawColumn } from "./raw-column.ts";
 import { checkColumnNames } from "./validate.ts";
 import type { DataWarning } from "./warnings.ts";
-import { guardZip } from "./zip-guard.ts";
+import { guardZip, type ZipEntry } from "./zip-guard.ts";
+
+/** "AB" -> 28: the column number of a cell reference's letters. */
+function columnNumber(letters: string): number {
+  let n = 0;
+  for (const ch of letters.toUpperCase()) n = n * 26 + (ch.charCodeAt(0) - 64);
+  return n;
+}
+
+/**
+ * The declared size of the sheet to be read, from its <dimension ref="A1:K5000"/> (optional in the format),
+ * so that a sheet beyond the row or column limit is refused before exceljs builds it in memory.
+ */
+function declaredDimension(
+  entries: ZipEntry[],
+  sheet: string | undefined,
+): { rows: number; columns: number } | null {
+  const text = (name: string): string => {
+    const e = entries.find((x) => x.name === name);
+    return e?.head ? new TextDecoder().decode(e.head) : "";
+  };
+  const sheets = [...text("xl/workbook.xml").matchAll(/<sheet\b[^>]*>/g)].map((m) => ({
+    name: /\bname="([^"]*)"/.exec(m[0])?.[1],
+    rid: /\br:id="([^"]*)"/.exec(m[0])?.[1],
+  }));
+  const chosen = sheet === undefined ? sheets[0] : sheets.find((x) => x.name === sheet);
+  if (!chosen?.rid) return null;
+  const rel = [...text("xl/_rels/workbook.xml.rels").matchAll(/<Relationship\b[^>]*>/g)]
+    .map((m) => m[0])
+    .find((r) => new RegExp(`\\bId="${chosen.rid}"`).test(r));
+  const target = rel ? /\bTarget="([^"]*)"/.exec(rel)?.[1] : undefined;
+  if (!target) return null;
+  const path = target.startsWith("/") ? target.slice(1) : `xl/${target.replace(/^\.\//, "")}`;
+  const dim = /<dimension\b[^>]*\bref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"/i.exec(text(path));
+  if (!dim) return null;
+  const [, c1, r1, c2 = c1, r2 = r1] = dim;
+  return { rows: Number(r2) - Number(r1) + 1, columns: columnNumber(c2) - columnNumber(c1) + 1 };
+}
 
 /** A cell's value as data: formulas give their cached result, rich text its plain text, errors nothing. */
 function cellValue(v: ExcelJS.CellValue): string | number | boolean | Date | null {
@@ -32,6 +69,27 @@ export async function readXlsx(bytes: Uint8Array, limits: DataLimits, sheet?: st
     throw synthError("UNSUPPORTED_FORMAT", "the file is a zip archive but not an Excel workbook (.xlsx)", {
       entries: [...names].slice(0, 10),
     });
+  }
+  const dim = declaredDimension(entries, sheet);
+  if (dim !== null && dim.columns > limits.maxColumns) {
+    throw synthError(
+      "TOO_MANY_COLUMNS",
+      `the sheet declares ${dim.columns} columns (limit ${limits.maxColumns})`,
+      {
+        maxColumns: limits.maxColumns,
+        columns: dim.columns,
+      },
+    );
+  }
+  if (dim !== null && dim.rows - 1 > limits.maxRows) {
+    throw synthError(
+      "TOO_MANY_ROWS",
+      `the sheet declares ${dim.rows - 1} data rows (limit ${limits.maxRows})`,
+      {
+        maxRows: limits.maxRows,
+        rows: dim.rows - 1,
+      },
+    );
   }
   const workbook = new ExcelJS.Workbook();
   try {

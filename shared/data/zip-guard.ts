@@ -4,6 +4,8 @@ import type { DataLimits } from "./limits.ts";
 
 export interface ZipEntry {
   name: string;
+  /** The first bytes of the inflated entry (up to 64 KiB), for cheap checks before a full parse. */
+  head?: Uint8Array;
   method: number;
   compressedSize: number;
   uncompressedSize: number;
@@ -105,8 +107,15 @@ export function guardZip(bytes: Uint8Array, limits: DataLimits): ZipEntry[] {
     }
     const isXml = /\.(xml|rels|vml)$/i.test(e.name);
     let produced = 0;
+    const head = new Uint8Array(Math.min(65_536, Math.max(0, e.uncompressedSize) || 65_536));
+    let headUsed = 0;
     let tail = new Uint8Array(0);
     const check = (chunk: Uint8Array): void => {
+      if (headUsed < head.length) {
+        const take = Math.min(head.length - headUsed, chunk.length);
+        head.set(chunk.subarray(0, take), headUsed);
+        headUsed += take;
+      }
       produced += chunk.length;
       if (produced > cap) {
         throw synthError("ZIP_BOMB", `the archive entry ${e.name} expands beyond the allowed size`, {
@@ -148,6 +157,7 @@ export function guardZip(bytes: Uint8Array, limits: DataLimits): ZipEntry[] {
       }
     }
     total += produced;
+    e.head = head.subarray(0, headUsed);
   }
   return entries;
 }
