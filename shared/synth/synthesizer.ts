@@ -225,7 +225,7 @@ export class Synthesizer {
 
   /**
    * Samples `rows` rows. With conditions, rows are drawn in rounds and those that match are kept (bounded:
-   * `maxTries` rounds); CTGAN also conditions its generator on the first condition, as SDV does, so most
+   * `maxTries` rounds); CTGAN also conditions its generator on one of them, as SDV does, so most
    * rows match at once. Fails with CONDITION_UNSATISFIABLE when a value was never seen or too few rows match.
    */
   async sample(rows: number, options: SampleOptions = {}): Promise<Table> {
@@ -245,7 +245,9 @@ export class Synthesizer {
     if (conditions.length === 0) return (await this.sampleBatch(rows, rng, undefined)).table;
 
     const checks = conditions.map(([column, value]) => this.conditionCheck(column, value));
-    const matrixCondition = this.kind === "ctgan" ? checks[0].matrixCondition : undefined;
+    // CTGAN's generator takes one condition: the first the model can express (a level in the one-hot).
+    const matrixCondition =
+      this.kind === "ctgan" ? checks.find((c) => c.matrixCondition)?.matrixCondition : undefined;
     const kept: Table[] = [];
     let obtained = 0;
     let drawn = 0;
