@@ -44,6 +44,9 @@ export interface EncodedRows {
 /** The tolerance under which a synthetic number counts as copying a real one (1% relative). */
 export const COPY_RELATIVE_TOLERANCE = 0.01;
 
+/** From this many categorical columns on, the exhaustive kernel counts category mismatches with bitsets. */
+const BITSET_MIN_COLUMNS = 6;
+
 export interface DistanceOptions {
   /** "auto" times both exact strategies on the first rows and keeps the faster; the others force one. */
   strategy?: "auto" | "pruned" | "exhaustive";
@@ -74,6 +77,13 @@ export class DcrIndex {
   private readonly refColumns: Float64Array[] = [];
   private readonly refHasMissing: boolean[] = [];
   private readonly refCodes: Int32Array[] = [];
+  /**
+   * With many categorical columns, levelBits[c][code] is the set of reference rows having that code in column c,
+   * one bit per row: a query's match count with every reference row is then a sum of q bitsets, kept in
+   * bit-sliced counters (32 rows per integer operation) instead of q comparisons per row.
+   */
+  private readonly levelBits: Uint32Array[][] | null = null;
+  private mismatchScratch: { counts: Uint8Array[]; planes: Uint32Array[] } | undefined;
 
   constructor(reference: Table, metadata: TableMetadata) {
     for (const col of metricColumns(metadata)) {
@@ -121,6 +131,17 @@ export class DcrIndex {
         const col = new Int32Array(n);
         for (let i = 0; i < n; i++) col[i] = this.reference.codes[i * q + c];
         this.refCodes.push(col);
+      }
+      if (q >= BITSET_MIN_COLUMNS) {
+        const words = (n + 31) >>> 5;
+        this.levelBits = this.refCodes.map((col, c) => {
+          const sets = Array.from(
+            { length: this.categorical[c].dictionary.size },
+            () => new Uint32Array(words),
+          );
+          for (let i = 0; i < n; i++) sets[col[i]][i >>> 5] |= 1 << (i & 31);
+          return sets;
+        });
       }
     }
 
@@ -337,6 +358,38 @@ export class DcrIndex {
    * Faster than the pruned search when nothing prunes (many independent columns, where every reference row is
    * about as far as every other). Writes the distance sums of rows s0 .. s0+count-1 into `best`.
    */
+  /** Categorical mismatches of query row s with every reference row, by bit-sliced counting of matches. */
+  private mismatchCounts(query: EncodedRows, s: number, out: Uint8Array, planes: Uint32Array[]): void {
+    const bits = this.levelBits!;
+    const q = this.categorical.length;
+    const n = this.reference.rows;
+    const words = (n + 31) >>> 5;
+    const depth = planes.length;
+    for (const plane of planes) plane.fill(0);
+    for (let c = 0; c < q; c++) {
+      const set = bits[c][query.codes[s * q + c]];
+      if (set === undefined) continue; // a category the reference lacks matches no row
+      for (let w = 0; w < words; w++) {
+        let carry = set[w];
+        for (let j = 0; j < depth && carry !== 0; j++) {
+          const plane = planes[j];
+          const t = plane[w] & carry;
+          plane[w] ^= carry;
+          carry = t;
+        }
+      }
+    }
+    for (let w = 0; w < words; w++) {
+      const base = w << 5;
+      const end = Math.min(32, n - base);
+      for (let b = 0; b < end; b++) {
+        let matches = 0;
+        for (let j = 0; j < depth; j++) matches |= ((planes[j][w] >>> b) & 1) << j;
+        out[base + b] = q - matches;
+      }
+    }
+  }
+
   private bruteRows(
     query: EncodedRows,
     s0: number,
@@ -352,9 +405,23 @@ export class DcrIndex {
     best.fill(Infinity);
     const qs = (t: number, k: number): number => (t < count ? query.scaled[(s0 + t) * p + k] : 0);
     const qc = (t: number, c: number): number => (t < count ? query.codes[(s0 + t) * q + c] : -1);
+    const bitsets = this.levelBits !== null;
+    if (bitsets) {
+      this.mismatchScratch ??= {
+        counts: [0, 1, 2, 3].map(() => new Uint8Array(n)),
+        planes: Array.from({ length: Math.ceil(Math.log2(q + 1)) }, () => new Uint32Array((n + 31) >>> 5)),
+      };
+      for (let t = 0; t < count; t++)
+        this.mismatchCounts(query, s0 + t, this.mismatchScratch.counts[t], this.mismatchScratch.planes);
+    }
     for (let start = 0; start < n; start += chunk) {
       const len = Math.min(n, start + chunk) - start;
-      for (let t = 0; t < 4; t++) acc[t].fill(0, 0, len);
+      if (bitsets) {
+        for (let t = 0; t < 4; t++) {
+          if (t < count) acc[t].set(this.mismatchScratch!.counts[t].subarray(start, start + len));
+          else acc[t].fill(0, 0, len);
+        }
+      } else for (let t = 0; t < 4; t++) acc[t].fill(0, 0, len);
       for (let k = 0; k < p; k++) {
         const col = this.refColumns[k];
         const v0 = qs(0, k);
@@ -391,7 +458,7 @@ export class DcrIndex {
           }
         }
       }
-      for (let c = 0; c < q; c++) {
+      for (let c = 0; c < (bitsets ? 0 : q); c++) {
         const col = this.refCodes[c];
         const v0 = qc(0, c);
         const v1 = qc(1, c);
