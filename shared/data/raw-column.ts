@@ -36,6 +36,8 @@ export class RawColumn {
    */
   private cells: Cell[] = [];
   private generic = false;
+  /** Number-only so far and not all small integers: the array holds unboxed doubles. */
+  private doubles = false;
   private built = false;
   /** Rows expected (reserve()); storage is allocated at the first value, in the shape that value calls for. */
   private hint = 0;
@@ -107,10 +109,11 @@ export class RawColumn {
    */
   private allocate(fraction: boolean): void {
     this.allocated = true;
+    if (fraction) this.doubles = true;
     if (this.hint <= this.len) return;
     this.cells = fraction ? doubleArrayOfLength(this.hint) : new Array<Cell>(this.hint);
     // Slot 0 holds the seed value of the double array; if row 0 was missing it must read as missing.
-    if (fraction && this.len > 0) storeNumber(this.cells, 0, NaN);
+    if (fraction && this.len > 0) storeDouble(this.cells, 0, NaN);
   }
 
   /** The final cell array: trimmed, missing as null. */
@@ -139,7 +142,11 @@ export class RawColumn {
     else if (this.generic) storeGeneric(this.cells, this.len++, null);
     else if (this.len < this.cells.length)
       this.len++; // leave the reserved hole: no write, no transition
-    else storeNumber(this.cells, this.len++, NaN);
+    else {
+      // Past reserved storage a missing number is NaN, which only a double array holds.
+      this.doubles = true;
+      storeDouble(this.cells, this.len++, NaN);
+    }
     this.missing++;
   }
 
@@ -149,9 +156,15 @@ export class RawColumn {
       this.numbersCanonical = false;
       if (this.numberText !== null && text !== undefined) this.numberText.set(this.len, text);
     }
-    if (!this.allocated) this.allocate(!Number.isInteger(value));
+    const small = isSmallInt(value);
+    if (!this.allocated) this.allocate(!small);
     if (this.generic) storeGeneric(this.cells, this.len++, value);
-    else storeNumber(this.cells, this.len++, value);
+    else if (this.doubles) storeDouble(this.cells, this.len++, value);
+    else if (small) storeSmallInt(this.cells, this.len++, value);
+    else {
+      this.doubles = true; // the integer array becomes a double array, once
+      storeDouble(this.cells, this.len++, value);
+    }
     this.numbers++;
     if (Number.isInteger(value)) this.integers++;
     if (decimals > this.maxDecimals) this.maxDecimals = decimals;
@@ -296,10 +309,20 @@ function decimalsOfTyped(value: number): number {
   return dot < 0 ? 0 : s.length - dot - 1;
 }
 
-// Separate functions give separate store sites: the number site only ever sees number-only arrays, so V8 does
-// not generalise a double array to boxed elements on the strength of a string column seen elsewhere.
-function storeNumber(cells: Cell[], i: number, v: number): void {
+// Separate functions give separate store sites, each seeing one kind of array: V8 generalises a site's arrays
+// to the most general kind it has seen there, so a shared site would turn integer arrays into double arrays
+// (a copy each) and double arrays into boxed ones (24 bytes a cell) on the strength of other columns.
+function storeSmallInt(cells: Cell[], i: number, v: number): void {
   cells[i] = v;
+}
+
+function storeDouble(cells: Cell[], i: number, v: number): void {
+  cells[i] = v;
+}
+
+/** A number V8 stores inline in an integer array (a 32-bit integer, not -0). */
+function isSmallInt(v: number): boolean {
+  return (v | 0) === v && (v !== 0 || 1 / v > 0);
 }
 
 /** An array of length n with unboxed double storage from the start (no integer-array stage to copy). */
