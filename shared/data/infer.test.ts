@@ -139,4 +139,15 @@ describe("high-cardinality columns", () => {
     expect(table.data[0][n - 1]).toBe(`K${n - 1}`);
     expect(table.data[2][n - 1]).toBe("D0");
   });
+
+  it("read a timestamp column with more distinct values than the interning limit", async () => {
+    const n = 60_000;
+    const t0 = Date.UTC(2020, 0, 1);
+    const rows = Array.from({ length: n }, (_, i) =>
+      new Date(t0 + i * 61_000).toISOString().slice(0, 19).replace("T", " "),
+    );
+    const { metadata, table } = await csv("at", rows);
+    expect(metadata.columns[0]).toMatchObject({ sdtype: "datetime", datetimeFormat: "%Y-%m-%d %H:%M:%S" });
+    expect(table.data[0][n - 1]).toEqual(new Date(t0 + (n - 1) * 61_000));
+  });
 });

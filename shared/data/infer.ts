@@ -107,14 +107,19 @@ function inferColumn(col: RawColumn, opts: Resolved, warnings: DataWarning[]): C
   const base: ColumnMetadata = { name, sdtype: "categorical" };
   const spaced = col.distinctWithSpace / distinct;
   const meanLength = col.totalDistinctLength / distinct;
-  if (col.missing === 0 && nonMissing >= opts.minRowsForId && col.stringsUnique()) {
-    // Unique per row: a key if it looks like one (short, no spaces), free text otherwise.
-    if (spaced === 0 && col.maxStringLength <= 64) return { ...base, sdtype: "id" };
+  const enough = nonMissing >= opts.minRowsForId;
+  const keyShaped = spaced === 0 && col.maxStringLength <= 64;
+  // Unique per row: a key if it looks like one (short, no spaces), free text otherwise. Uniqueness is checked
+  // only where it decides something, since past the interning limit it costs a pass with a Set.
+  if (enough && col.missing === 0 && keyShaped && col.stringsUnique()) return { ...base, sdtype: "id" };
+  if (
+    enough &&
+    distinct > opts.textDistinctShare * col.strings &&
+    (meanLength > 30 || (spaced > 0.5 && meanLength > 15))
+  ) {
     return { ...base, sdtype: "text" };
   }
-  if (distinct > opts.textDistinctShare * col.strings && nonMissing >= opts.minRowsForId) {
-    if (meanLength > 30 || (spaced > 0.5 && meanLength > 15)) return { ...base, sdtype: "text" };
-  }
+  if (enough && col.missing === 0 && !keyShaped && col.stringsUnique()) return { ...base, sdtype: "text" };
   return withConstant(base, distinct, warnings);
 }
 

@@ -113,19 +113,21 @@ function convertColumn(
     case "datetime": {
       const formats = meta.datetimeFormat ? [meta.datetimeFormat] : DATETIME_CANDIDATES;
       const parsers = formats.map((f) => compileFormat(f));
-      const cache = new Map<string, Date | null>();
+      // Few distinct texts (days): parse each once and share the Date. Many (timestamps): a cache would only
+      // add a Map entry per row.
+      const cache = col.highCardinality ? null : new Map<string, Date | null>();
       for (let i = 0; i < n; i++) {
         const v = values[i];
         if (v === null || v instanceof Date) continue;
         const s = typeof v === "number" ? textOf(i, v) : String(v);
-        let d = cache.get(s);
+        let d = cache?.get(s);
         if (d === undefined) {
           d = null;
           for (const p of parsers) {
             d = p.parse(s);
             if (d !== null) break;
           }
-          cache.set(s, d);
+          cache?.set(s, d);
         }
         // Equal texts share one Date: a Date costs ~100 bytes, and a million-row column of a few thousand
         // distinct days would otherwise spend more on dates than the file weighs. Cells are never mutated.
