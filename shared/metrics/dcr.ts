@@ -482,9 +482,9 @@ export class DcrIndex {
   }
 
   /**
-   * DCR of every row of `table` to the reference rows. Both strategies are exact; a probe on the first rows
-   * times each and the faster one does the rest (pruning wins by orders of magnitude on real tables, whose
-   * rows cluster; exhaustive comparison wins on high-dimensional noise).
+   * DCR of every row of `table` to the reference rows. Both strategies are exact; "auto" times each on a few
+   * rows now and then and runs the faster one in between (pruning wins by orders of magnitude on real tables,
+   * whose rows cluster; exhaustive comparison wins on high-dimensional noise).
    */
   distances(table: Table, options: DistanceOptions = {}): Float64Array {
     const strategy = options.strategy ?? "auto";
@@ -509,17 +509,32 @@ export class DcrIndex {
       for (; s < rows; s++) out[s] = this.prunedRow(query, s) / this.width;
       return out;
     }
-    const probe = Math.min(rows, 48);
-    const t0 = now();
-    for (; s < probe; s++) out[s] = this.prunedRow(query, s) / this.width;
-    const t1 = now();
-    const bruteProbe = Math.min(rows, probe + 16);
-    while (s < bruteProbe) s = bruteFrom(s);
-    const t2 = now();
-    const prunedPerRow = (t1 - t0) / Math.max(1, probe);
-    const brutePerRow = (t2 - t1) / Math.max(1, bruteProbe - probe);
-    if (brutePerRow < prunedPerRow) while (s < rows) s = bruteFrom(s);
-    else for (; s < rows; s++) out[s] = this.prunedRow(query, s) / this.width;
+    // Probe both on a few rows, run the faster on the next rows, probe again: JIT warm-up and machine load
+    // make a single early probe unreliable.
+    const prunedFrom = (from: number, count: number): number => {
+      const to = Math.min(rows, from + count);
+      for (let i = from; i < to; i++) out[i] = this.prunedRow(query, i) / this.width;
+      return to;
+    };
+    const bruteFromTo = (from: number, count: number): number => {
+      const to = Math.min(rows, from + count);
+      let i = from;
+      while (i < to) i = bruteFrom(i);
+      return i;
+    };
+    // The batch between probes doubles, so probing costs a few rows however large the table.
+    let batch = 1024;
+    while (s < rows) {
+      const t0 = now();
+      const a = prunedFrom(s, 16);
+      const t1 = now();
+      const b = bruteFromTo(a, 4);
+      const t2 = now();
+      const prunedPerRow = (t1 - t0) / Math.max(1, a - s);
+      const brutePerRow = (t2 - t1) / Math.max(1, b - a);
+      s = brutePerRow < prunedPerRow ? bruteFromTo(b, batch) : prunedFrom(b, batch);
+      batch *= 2;
+    }
     return out;
   }
 
