@@ -5,7 +5,14 @@ export function checkColumnNames(names: readonly string[]): void {
   const seen = new Map<string, number>();
   names.forEach((name, j) => {
     if (name.trim() === "") {
-      throw synthError("EMPTY_COLUMN_NAME", `column ${j + 1} has no name`, {
+      // The two usual causes, named so the user can fix the export rather than guess.
+      const hint =
+        j === 0
+          ? " (a row index written as the first column, e.g. pandas to_csv without index=False?)"
+          : j === names.length - 1
+            ? " (a delimiter at the end of every line?)"
+            : "";
+      throw synthError("EMPTY_COLUMN_NAME", `column ${j + 1} has no name${hint}`, {
         column: String(j + 1),
         position: j + 1,
       });
