@@ -522,8 +522,11 @@ export class DcrIndex {
       while (i < to) i = bruteFrom(i);
       return i;
     };
-    // The batch between probes doubles, so probing costs a few rows however large the table.
-    let batch = 1024;
+    // Warm both up first (the first calls pay for compilation), then probe; the batch between probes doubles,
+    // so probing costs a few rows however large the table. Pruning, the usual winner, keeps the rows unless
+    // the exhaustive kernel is clearly faster.
+    s = bruteFromTo(prunedFrom(0, 64), 4);
+    let batch = 256;
     while (s < rows) {
       const t0 = now();
       const a = prunedFrom(s, 16);
@@ -532,7 +535,7 @@ export class DcrIndex {
       const t2 = now();
       const prunedPerRow = (t1 - t0) / Math.max(1, a - s);
       const brutePerRow = (t2 - t1) / Math.max(1, b - a);
-      s = brutePerRow < prunedPerRow ? bruteFromTo(b, batch) : prunedFrom(b, batch);
+      s = brutePerRow < 0.7 * prunedPerRow ? bruteFromTo(b, batch) : prunedFrom(b, batch);
       batch *= 2;
     }
     return out;
