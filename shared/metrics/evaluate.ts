@@ -119,7 +119,9 @@ export function evaluate(
   if (opts.mlEfficacy && opts.target !== undefined) {
     if (!opts.holdout)
       notes.push("ML efficacy needs a holdout table to test on (real rows the model never saw).");
-    else {
+    else if (!scored.columns.some((c) => c.name === opts.target)) {
+      notes.push(`ML efficacy needs the target column ${JSON.stringify(opts.target)} in both tables.`);
+    } else {
       const target = opts.target;
       const holdout = opts.holdout;
       ml = timed("mlEfficacy", () => mlEfficacy(real, synthetic, holdout, scored, target, rng.fork()));

@@ -109,3 +109,28 @@ describe("quality report", () => {
     expect(q.allPairs.overall).toBe(1);
   });
 });
+
+describe("high-cardinality categories", () => {
+  it("scores pairs of columns with thousands of levels without a dense table", () => {
+    const n = 3000;
+    const meta: TableMetadata = {
+      columns: [
+        { name: "a", sdtype: "categorical" },
+        { name: "b", sdtype: "categorical" },
+      ],
+    };
+    const real = fromRows(
+      ["a", "b"],
+      Array.from({ length: n }, (_, i) => [`a${i}`, `b${i}`]),
+    );
+    const q = qualityReport(real, real, meta);
+    expect(q.columnPairTrends[0].score).toBe(1);
+    // Every row its own level on both sides: perfectly associated.
+    expect(q.columnPairTrends[0].realAssociation).toBeCloseTo(1, 9);
+    const other = fromRows(
+      ["a", "b"],
+      Array.from({ length: n }, (_, i) => [`a${i}`, `b${(i + 1) % n}`]),
+    );
+    expect(qualityReport(real, other, meta).columnPairTrends[0].score).toBeCloseTo(0, 9);
+  });
+});

@@ -2,7 +2,7 @@ import type { Table } from "../data/table.ts";
 import type { TableMetadata } from "../data/metadata.ts";
 import { binCodes, categoryCodes, DEFAULT_BINS, equalWidthEdges, type Codes } from "./binning.ts";
 import { cellsOf, mean, metricColumns, numericColumn, type MetricColumn } from "./columns.ts";
-import { contingency, contingencySimilarity, cramersV } from "./contingency.ts";
+import { contingencySimilarity, cramersV, jointTable } from "./contingency.ts";
 import { ksComplement } from "./ks.ts";
 import { correlationSimilarity, pearson } from "./pearson.ts";
 import { tvComplement } from "./tv.ts";
@@ -95,8 +95,8 @@ function columnShape(col: PreparedColumn, real: Table, synthetic: Table): Column
 function pairTrend(a: PreparedColumn, b: PreparedColumn): PairTrend {
   const la = a.realCodes.levels;
   const lb = b.realCodes.levels;
-  const realTable = contingency(a.realCodes.codes, la, b.realCodes.codes, lb);
-  const syntheticTable = contingency(a.syntheticCodes, la, b.syntheticCodes, lb);
+  const realTable = jointTable(a.realCodes.codes, la, b.realCodes.codes, lb);
+  const syntheticTable = jointTable(a.syntheticCodes, la, b.syntheticCodes, lb);
   const realAssociation = cramersV(realTable, la, lb);
   const syntheticAssociation = cramersV(syntheticTable, la, lb);
   const columns: [string, string] = [a.meta.name, b.meta.name];

@@ -8,6 +8,8 @@ import { quantile } from "../privacy.ts";
  * encodes as all zeros, as scikit-learn's OneHotEncoder(handle_unknown="ignore"); a missing category is a
  * category of its own). Fitted on the training table, applied to any table.
  */
+export const MAX_ONE_HOT_LEVELS = 100;
+
 export interface FeatureEncoder {
   width: number;
   names: string[];
@@ -27,11 +29,15 @@ export function fitFeatureEncoder(train: Table, columns: readonly MetricColumn[]
       parts.push({ kind: "number", name: col.name, median: finite.length ? quantile(finite, 0.5) : 0 });
       names.push(col.name);
     } else {
-      const levels = new Map<string | null, number>();
+      const counts = new Map<string | null, number>();
       for (const cell of cells) {
         const k = categoryKey(cell);
-        if (!levels.has(k)) levels.set(k, levels.size);
+        counts.set(k, (counts.get(k) ?? 0) + 1);
       }
+      // The most frequent levels only, so an id-like column cannot blow the matrix up (the reference's
+      // datasets stay far below the cap; rarer levels then encode like unseen ones).
+      const kept = [...counts.entries()].sort((x, y) => y[1] - x[1]).slice(0, MAX_ONE_HOT_LEVELS);
+      const levels = new Map<string | null, number>(kept.map(([k], i) => [k, i]));
       parts.push({ kind: "onehot", name: col.name, levels });
       for (const k of levels.keys()) names.push(`${col.name}=${k ?? "(missing)"}`);
     }
