@@ -46,6 +46,7 @@ export const COPY_RELATIVE_TOLERANCE = 0.01;
 
 /** From this many categorical columns on, the exhaustive kernel counts category mismatches with bitsets. */
 const BITSET_MIN_COLUMNS = 6;
+const BITSET_MAX_WORDS = 8 << 20;
 
 export interface DistanceOptions {
   /** "auto" times both exact strategies on the first rows and keeps the faster; the others force one. */
@@ -132,8 +133,10 @@ export class DcrIndex {
         for (let i = 0; i < n; i++) col[i] = this.reference.codes[i * q + c];
         this.refCodes.push(col);
       }
-      if (q >= BITSET_MIN_COLUMNS) {
-        const words = (n + 31) >>> 5;
+      const words = (n + 31) >>> 5;
+      const levelCount = this.categorical.reduce((sum, c) => sum + c.dictionary.size, 0);
+      // One bitset per level: skipped when high-cardinality columns would make them large (over 32 MB).
+      if (q >= BITSET_MIN_COLUMNS && levelCount * words <= BITSET_MAX_WORDS) {
         this.levelBits = this.refCodes.map((col, c) => {
           const sets = Array.from(
             { length: this.categorical[c].dictionary.size },
