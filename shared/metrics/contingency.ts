@@ -36,13 +36,14 @@ export function contingencySimilarity(real: JointTable, synthetic: JointTable): 
   let s = 0;
   if (real instanceof Float64Array && synthetic instanceof Float64Array) {
     for (let k = 0; k < real.length; k++) s += Math.abs(real[k] - synthetic[k]);
-    return 1 - s / 2;
+    return Math.max(0, 1 - s / 2);
   }
   const r = real as Map<number, number>;
   const y = synthetic as Map<number, number>;
   for (const [k, v] of r) s += Math.abs(v - (y.get(k) ?? 0));
   for (const [k, v] of y) if (!r.has(k)) s += v;
-  return 1 - s / 2;
+  // Clamped: summing many shares can leave 1 - TVD a rounding error below 0 when nothing overlaps.
+  return Math.max(0, 1 - s / 2);
 }
 
 /** Cramér's V of a sparse table: chi2 = sum O^2 / E - total over the non-zero cells. */

@@ -29,5 +29,6 @@ export function tvDistance(p: Frequencies, q: Frequencies): number {
  */
 export function tvComplement(real: readonly Cell[], synthetic: readonly Cell[]): number | null {
   if (real.length === 0 || synthetic.length === 0) return null;
-  return 1 - tvDistance(frequencies(real), frequencies(synthetic));
+  // Clamped: summing many shares can leave 1 - TVD a rounding error below 0 when nothing overlaps.
+  return Math.max(0, 1 - tvDistance(frequencies(real), frequencies(synthetic)));
 }
