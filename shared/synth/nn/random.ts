@@ -4,11 +4,10 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../../random.ts";
+import { fillNormal } from "./ziggurat.ts";
 
 export function normalTensor(shape: [number, number], rng: Rng): tf.Tensor2D {
-  const out = new Float32Array(shape[0] * shape[1]);
-  for (let i = 0; i < out.length; i++) out[i] = rng.normal();
-  return tf.tensor2d(out, shape);
+  return tf.tensor2d(fillNormal(new Float32Array(shape[0] * shape[1]), rng), shape);
 }
 
 /** Uniform in the open interval (0, 1): safe under log. */
