@@ -52,6 +52,15 @@ async function load(path: string, metadata: TableMetadata | undefined) {
   return loadTable(bytes, { fileName: basename(path), ...(metadata ? { metadata } : {}) });
 }
 
+/**
+ * Writes the JSON report and, when asked, the HTML page; for `synth evaluate` and for `synth generate
+ * --report <json> [--html <file>]` (which evaluates the sample against the table it was fitted on).
+ */
+export async function writeReportFiles(report: Report, jsonPath: string, htmlPath?: string): Promise<void> {
+  await writeFile(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
+  if (htmlPath) await writeFile(htmlPath, renderHtmlReport(report));
+}
+
 /** One line per headline number, for a terminal. */
 export function summarise(report: Report): string {
   const f = (v: number | null | undefined) => (v === null || v === undefined ? "n/a" : v.toFixed(3));
@@ -115,8 +124,7 @@ export function register(program: Command): void {
         seed: opts.seed,
         privacy: opts.privacy,
       });
-      await writeFile(opts.out, `${JSON.stringify(report, null, 2)}\n`);
-      if (opts.html) await writeFile(opts.html, renderHtmlReport(report));
+      await writeReportFiles(report, opts.out, opts.html);
       process.stdout.write(summarise(report));
     });
 }
