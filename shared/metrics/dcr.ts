@@ -15,7 +15,10 @@ import { categoryKey, cellsOf, finiteValues, metricColumns, minMax, numericColum
  * (inside a group the categorical part of the distance is one number, the count of mismatching columns), and
  * inside a group sorted by one numerical "key" column, so a query row scans outward from its own key value
  * and stops as soon as the key distance alone cannot beat the best distance found. Groups whose categorical
- * mismatch already reaches the best distance are skipped. Typed arrays throughout; memory is O(n + m).
+ * mismatch already reaches the best distance are skipped. When nothing prunes (many independent columns), an
+ * exhaustive kernel is faster: chunks of reference rows compared column by column in tight typed-array loops,
+ * four query rows at a time, category mismatches counted with bitsets. Both are exact; distances() picks by
+ * timing them. Memory is O(n + m).
  */
 
 interface NumericColumnSpec {
@@ -49,7 +52,7 @@ const BITSET_MIN_COLUMNS = 6;
 const BITSET_MAX_WORDS = 8 << 20;
 
 export interface DistanceOptions {
-  /** "auto" times both exact strategies on the first rows and keeps the faster; the others force one. */
+  /** "auto" times both exact strategies on a few rows now and then and runs the faster; the others force one. */
   strategy?: "auto" | "pruned" | "exhaustive";
   now?: () => number;
 }
@@ -84,7 +87,7 @@ export class DcrIndex {
    * bit-sliced counters (32 rows per integer operation) instead of q comparisons per row.
    */
   private readonly levelBits: Uint32Array[][] | null = null;
-  private mismatchScratch: { counts: Uint8Array[]; planes: Uint32Array[] } | undefined;
+  private mismatchScratch: { counts: Uint16Array[]; planes: Uint32Array[] } | undefined;
 
   constructor(reference: Table, metadata: TableMetadata) {
     for (const col of metricColumns(metadata)) {
@@ -362,7 +365,7 @@ export class DcrIndex {
    * about as far as every other). Writes the distance sums of rows s0 .. s0+count-1 into `best`.
    */
   /** Categorical mismatches of query row s with every reference row, by bit-sliced counting of matches. */
-  private mismatchCounts(query: EncodedRows, s: number, out: Uint8Array, planes: Uint32Array[]): void {
+  private mismatchCounts(query: EncodedRows, s: number, out: Uint16Array, planes: Uint32Array[]): void {
     const bits = this.levelBits!;
     const q = this.categorical.length;
     const n = this.reference.rows;
@@ -411,7 +414,7 @@ export class DcrIndex {
     const bitsets = this.levelBits !== null;
     if (bitsets) {
       this.mismatchScratch ??= {
-        counts: [0, 1, 2, 3].map(() => new Uint8Array(n)),
+        counts: [0, 1, 2, 3].map(() => new Uint16Array(n)),
         planes: Array.from({ length: Math.ceil(Math.log2(q + 1)) }, () => new Uint32Array((n + 31) >>> 5)),
       };
       for (let t = 0; t < count; t++)
