@@ -24,6 +24,7 @@ import type {
 } from "./matrix-model.ts";
 import { Adam } from "./nn/adam.ts";
 import { CondSampler } from "./nn/cond-sampler.ts";
+import { registerComparisonGradients } from "./nn/gradients.ts";
 import { runEpochs } from "./nn/epochs.ts";
 import {
   batchNorm,
@@ -263,6 +264,8 @@ export class CTGAN implements MatrixModel {
       );
     }
     validateMatrix(matrix);
+    // The penalty's second-order gradient needs them even if the caller skipped initBackend (idempotent).
+    registerComparisonGradients();
     const layout = buildLayout(matrix.columns, matrix.width);
     const { rng } = options;
     const internal = toInternal(matrix.data, matrix.rows, layout);
