@@ -9,6 +9,8 @@
  * - conditional vector with training-by-sampling (log-frequency) and the generator's cross-entropy on the
  *   conditioned discrete column; Adam lr 2e-4, betas (0.5, 0.9), weight decay 1e-6, batch 500, 300 epochs.
  * The networks work on the column order of nn/layout.ts (one softmax per block of equal-size spans).
+ * One deliberate difference: a conditional sample (one level fixed for every row) normalises the generator's
+ * batch norm with running statistics instead of the batch's own, which would cancel the condition out.
  */
 import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
