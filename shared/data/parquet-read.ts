@@ -1,4 +1,16 @@
-import { parquetMetadata, parquetRead, parquetReadObjects, parquetSchema, type ColumnData } from "hyparquet";
+import {
+  parquetMetadata,
+  parquetRead,
+  parquetReadObjects,
+  parquetSchema,
+  type ColumnData,
+  type CompressionCodec,
+  type FileMetaData,
+  type SchemaTree,
+} from "hyparquet";
+import { parquetHeader } from "hyparquet/src/column.js";
+import { decompressPage } from "hyparquet/src/datapage.js";
+import { getMaxDefinitionLevel, getMaxRepetitionLevel, getSchemaPath } from "hyparquet/src/schema.js";
 import { compressors } from "hyparquet-compressors";
 import { synthError } from "../errors.ts";
 import type { DataLimits } from "./limits.ts";
@@ -13,6 +25,235 @@ function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
     bytes.buffer instanceof ArrayBuffer
     ? bytes.buffer
     : (bytes.slice().buffer as ArrayBuffer);
+}
+
+/**
+ * The footer must agree with itself before hyparquet reads pages: every row group has one chunk per schema leaf,
+ * each naming a leaf of the schema and lying inside the file, and the groups' rows add up. A chunk naming no
+ * schema column is skipped by hyparquet's assembly while its read still runs, and a failure there escapes as an
+ * unhandled promise rejection, which would end the process: so such a file is refused here, as damaged.
+ */
+function checkLayout(meta: FileMetaData, schema: SchemaTree, fileBytes: number, rows: number): void {
+  const leaves = new Set<string>();
+  const walk = (node: SchemaTree, path: string[]): void => {
+    if (node.children.length === 0) leaves.add(path.join("\u0000"));
+    for (const child of node.children) walk(child, [...path, child.element.name]);
+  };
+  for (const child of schema.children) walk(child, [child.element.name]);
+  let total = 0;
+  meta.row_groups.forEach((group, g) => {
+    total += Number(group.num_rows);
+    const seen = new Set<string>();
+    for (const chunk of group.columns) {
+      const md = chunk.meta_data;
+      const key = md?.path_in_schema.join("\u0000");
+      const start = Number(md?.dictionary_page_offset ?? md?.data_page_offset ?? -1);
+      const end = start + Number(md?.total_compressed_size ?? 0);
+      if (
+        md === undefined ||
+        key === undefined ||
+        !leaves.has(key) ||
+        seen.has(key) ||
+        start < 0 ||
+        end > fileBytes
+      ) {
+        throw synthError(
+          "CORRUPT_FILE",
+          "the Parquet file is damaged: its footer does not match its columns",
+          {
+            rowGroup: g,
+            column: md?.path_in_schema.join("."),
+          },
+        );
+      }
+      seen.add(key);
+    }
+    if (seen.size !== leaves.size) {
+      throw synthError("CORRUPT_FILE", "the Parquet file is damaged: a row group lacks some columns", {
+        rowGroup: g,
+      });
+    }
+  });
+  if (total !== rows) {
+    throw synthError(
+      "CORRUPT_FILE",
+      "the Parquet file is damaged: row groups do not add up to the row count",
+      {
+        rows,
+        rowGroupRows: total,
+      },
+    );
+  }
+}
+
+/**
+ * Walks every page header of every column chunk (thrift only, nothing decompressed) and checks it against the
+ * footer: pages stay inside their chunk, no page claims more values than its row group has rows (hyparquet sizes
+ * its level arrays from that claim: a damaged count of a billion turns into minutes of CPU), the data pages'
+ * values add up to the chunk's, and no page expands beyond the limit.
+ */
+/**
+ * Walks an RLE/bit-packed hybrid run sequence the way hyparquet decodes it and refuses runs it would mishandle:
+ * hyparquet writes an RLE run without checking it against the output's length (a damaged count of 144 million
+ * grows the array until V8 aborts the whole process) and loops on a negative bit-packed count. True if sound.
+ */
+function hybridRunsSound(
+  view: DataView,
+  offset: number,
+  bitWidth: number,
+  outLen: number,
+  length?: number,
+): boolean {
+  let p = offset;
+  if (length === undefined) {
+    if (p + 4 > view.byteLength) return false;
+    length = view.getUint32(p, true);
+    p += 4;
+  }
+  const end = Math.min(view.byteLength, p + length);
+  let seen = 0;
+  while (seen < outLen) {
+    if (p >= end) return true; // hyparquet then fails with a range error, which is caught
+    let header = 0;
+    let shift = 0;
+    for (;;) {
+      if (p >= view.byteLength || shift > 28) return false;
+      const b = view.getUint8(p++);
+      header |= (b & 0x7f) << shift;
+      if (!(b & 0x80)) break;
+      shift += 7;
+    }
+    if (header & 1) {
+      const count = (header >> 1) << 3; // hyparquet's arithmetic, overflow included
+      if (count < 0 || count > outLen - seen + 7) return false;
+      seen += Math.min(count, outLen - seen);
+      p += Math.ceil((count * bitWidth) / 8);
+    } else {
+      const count = header >>> 1;
+      if (count > outLen - seen) return false;
+      seen += count;
+      p += (bitWidth + 7) >> 3;
+    }
+  }
+  return true;
+}
+
+const bitWidthOf = (value: number): number => 32 - Math.clz32(value);
+
+/** Levels and RLE-coded values of one data page (decompressing where needed); true if hyparquet can decode them. */
+function pageRunsSound(
+  page: Uint8Array,
+  header: ReturnType<typeof parquetHeader>,
+  pageView: DataView,
+  maxRep: number,
+  maxDef: number,
+  type: string | undefined,
+  codec: CompressionCodec,
+): boolean {
+  const v2 = header.data_page_header_v2;
+  const v1 = header.data_page_header;
+  if (v2 !== undefined) {
+    const rlen = v2.repetition_levels_byte_length;
+    const dlen = v2.definition_levels_byte_length;
+    if (maxRep > 0 && !hybridRunsSound(pageView, 0, bitWidthOf(maxRep), v2.num_values, rlen)) return false;
+    if (maxDef > 0 && !hybridRunsSound(pageView, rlen, bitWidthOf(maxDef), v2.num_values, dlen)) return false;
+    const rle =
+      v2.encoding === "RLE" || v2.encoding === "RLE_DICTIONARY" || v2.encoding === "PLAIN_DICTIONARY";
+    if (!rle) return true;
+    const size = header.uncompressed_page_size - rlen - dlen;
+    let values = page.subarray(rlen + dlen);
+    if (v2.is_compressed !== false && size) values = decompressPage(values, size, codec, compressors);
+    const view = new DataView(values.buffer, values.byteOffset, values.byteLength);
+    const n = v2.num_values - v2.num_nulls;
+    if (v2.encoding === "RLE") return hybridRunsSound(view, 0, 1, n);
+    return view.byteLength === 0 || hybridRunsSound(view, 1, view.getUint8(0), n, view.byteLength - 1);
+  }
+  if (v1 === undefined) return true;
+  const data = decompressPage(page, header.uncompressed_page_size, codec, compressors);
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let p = 0;
+  for (const max of [maxRep, maxDef]) {
+    if (max === 0) continue;
+    if (!hybridRunsSound(view, p, bitWidthOf(max), v1.num_values)) return false;
+    p += 4 + view.getUint32(p, true);
+  }
+  if (v1.encoding === "RLE" || v1.encoding === "RLE_DICTIONARY" || v1.encoding === "PLAIN_DICTIONARY") {
+    if (type === "BOOLEAN") return hybridRunsSound(view, p, 1, v1.num_values);
+    if (p >= view.byteLength) return true;
+    const width = view.getUint8(p);
+    return width === 0 || hybridRunsSound(view, p + 1, width, v1.num_values, view.byteLength - p - 1);
+  }
+  return true;
+}
+
+function checkPages(file: ArrayBuffer, meta: FileMetaData, flat: boolean, limits: DataLimits): void {
+  const view = new DataView(file);
+  meta.row_groups.forEach((group, g) => {
+    const groupRows = Number(group.num_rows);
+    for (const chunk of group.columns) {
+      const md = chunk.meta_data!;
+      const column = md.path_in_schema.join(".");
+      const fail = (why: string): never => {
+        throw synthError("CORRUPT_FILE", `the Parquet file is damaged: ${why}`, { rowGroup: g, column });
+      };
+      let offset = Number(md.dictionary_page_offset ?? md.data_page_offset);
+      const end = offset + Number(md.total_compressed_size);
+      let values = 0;
+      const schemaPath = getSchemaPath(meta.schema, md.path_in_schema);
+      const maxRep = getMaxRepetitionLevel(schemaPath);
+      const maxDef = getMaxDefinitionLevel(schemaPath);
+      while (offset < end) {
+        const reader = { view, offset };
+        let header: ReturnType<typeof parquetHeader>;
+        try {
+          header = parquetHeader(reader);
+        } catch {
+          return fail("a page header cannot be read");
+        }
+        const compressed = header.compressed_page_size;
+        const pageValues = header.data_page_header?.num_values ?? header.data_page_header_v2?.num_values;
+        if (!Number.isInteger(compressed) || compressed < 0 || reader.offset + compressed > end) {
+          fail("a page runs past its column chunk");
+        }
+        if (
+          !(header.uncompressed_page_size >= 0) ||
+          header.uncompressed_page_size > limits.maxUncompressedBytes
+        ) {
+          fail("a page declares an impossible size");
+        }
+        const v2 = header.data_page_header_v2;
+        if (v2 !== undefined) {
+          // Both lengths are required by the format; a missing one becomes NaN offsets in hyparquet, which then
+          // re-reads byte 0 forever.
+          const levels = [v2.definition_levels_byte_length, v2.repetition_levels_byte_length];
+          if (!levels.every((n) => Number.isInteger(n) && n >= 0) || levels[0] + levels[1] > compressed) {
+            fail("a page's level lengths are missing or impossible");
+          }
+          if (!(Number.isInteger(v2.num_nulls) && v2.num_nulls >= 0 && v2.num_nulls <= v2.num_values)) {
+            fail("a page's null count is impossible");
+          }
+        }
+        if (pageValues !== undefined) {
+          if (!(pageValues >= 0) || (flat && pageValues > groupRows))
+            fail("a page claims more values than rows");
+          values += pageValues;
+        }
+        if (header.data_page_header !== undefined || v2 !== undefined) {
+          const page = new Uint8Array(file, reader.offset, compressed);
+          const pageView = new DataView(file, reader.offset, compressed);
+          let sound: boolean;
+          try {
+            sound = pageRunsSound(page, header, pageView, maxRep, maxDef, md.type, md.codec);
+          } catch {
+            sound = false;
+          }
+          if (!sound) fail("a page's run-length data is damaged");
+        }
+        offset = reader.offset + compressed;
+      }
+      if (values !== Number(md.num_values)) fail("the pages' values do not add up to the column's");
+    }
+  });
 }
 
 /**
@@ -43,6 +284,7 @@ export async function readParquet(bytes: Uint8Array, limits: DataLimits): Promis
     });
   }
   checkColumnNames(names);
+  checkLayout(meta, schema, bytes.length, rows);
   let uncompressed = 0;
   for (const group of meta.row_groups) {
     for (const chunk of group.columns) uncompressed += Number(chunk.meta_data?.total_uncompressed_size ?? 0);
@@ -82,6 +324,7 @@ export async function readParquet(bytes: Uint8Array, limits: DataLimits): Promis
     }
   };
   const flat = schema.children.every((c) => c.children.length === 0);
+  checkPages(file, meta, flat, limits);
   try {
     if (flat) {
       // Column chunks straight into columns: no row objects, which on a large file cost more than the data.
