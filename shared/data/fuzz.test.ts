@@ -7,7 +7,8 @@ import type { TableMetadata } from "./metadata.ts";
 import { fromRows } from "./table.ts";
 import { writeTable } from "./write.ts";
 
-const MUTANTS = 120;
+/** Parquet gets more: its decoder trusts page contents most, and the checks in parquet-read.ts guard it. */
+const MUTANTS: Record<FileFormat, number> = { csv: 120, json: 120, jsonl: 120, xlsx: 120, parquet: 400 };
 
 const table = fromRows(
   ["id", "x", "cat", "when", "flag", "note"],
@@ -65,11 +66,11 @@ function mutate(bytes: Uint8Array, rng: Rng): Uint8Array {
 
 describe("damaged files never escape as untyped errors", () => {
   for (const format of FILE_FORMATS) {
-    it(`${format}: ${MUTANTS} seeded mutants each read or give a SynthError`, async () => {
+    it(`${format}: ${MUTANTS[format]} seeded mutants each read or give a SynthError`, async () => {
       const original = await writeTable(table, metadata, format);
       const rng = createRng(1234 + FILE_FORMATS.indexOf(format));
       const outcomes = { read: 0, refused: 0 };
-      for (let m = 0; m < MUTANTS; m++) {
+      for (let m = 0; m < MUTANTS[format]; m++) {
         const damaged = mutate(original, rng);
         try {
           const loaded = await loadTable(damaged, { fileName: `f.${format}` as `f.${FileFormat}` });
@@ -84,7 +85,7 @@ describe("damaged files never escape as untyped errors", () => {
           outcomes.refused++;
         }
       }
-      expect(outcomes.read + outcomes.refused).toBe(MUTANTS);
+      expect(outcomes.read + outcomes.refused).toBe(MUTANTS[format]);
       expect(outcomes.refused).toBeGreaterThan(0);
     });
   }

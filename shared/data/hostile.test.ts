@@ -52,6 +52,7 @@ const CORPUS: { name: string; big?: boolean; options?: LoadOptions; expect: Expe
   { name: "max-dimension.xlsx", expect: { error: "TOO_MANY_COLUMNS", detail: { columns: 16384 } } },
   { name: "truncated.parquet", expect: { error: "CORRUPT_FILE" } },
   { name: "wrong-footer.parquet", expect: { error: "CORRUPT_FILE" } },
+  { name: "rle-run-bomb.parquet", expect: { error: "CORRUPT_FILE", detail: { column: "v" } } },
   { name: "csv-named-parquet.parquet", expect: { error: "FORMAT_MISMATCH" } },
   { name: "nan-infinity.json", expect: { error: "INVALID_NUMBER" } },
   { name: "truncated.json", expect: { error: "CORRUPT_FILE" } },
