@@ -3,34 +3,25 @@
  * writing the synthetic table in the format its file name asks for, the fit options, and progress
  * reporting (a bar on a terminal, one plain line per epoch otherwise, e.g. in CI logs).
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { z } from "zod";
 import { synthError } from "../shared/errors.ts";
-import { loadTable } from "../shared/data/load.ts";
 import { writeTable } from "../shared/data/write.ts";
 import { formatFromFileName, type FileFormat } from "../shared/data/formats.ts";
-import { parseMetadataJson } from "../shared/data/sdv-metadata.ts";
 import type { Table } from "../shared/data/table.ts";
 import type { TableMetadata } from "../shared/data/metadata.ts";
 import type { EpochProgress } from "../shared/synth/matrix-model.ts";
 import { isNeural, modelKindSchema, type ModelKind } from "../shared/synth/models.ts";
 import type { SynthesizerOptions } from "../shared/synth/synthesizer.ts";
 import { initNodeBackend } from "./tf-backend.ts";
+import { loadDataFile, readMetadataFile } from "./data-file.ts";
 
 export async function readTableFile(
   path: string,
   metadataPath?: string,
 ): Promise<{ table: Table; metadata: TableMetadata }> {
-  const bytes = await readFile(path).catch((error: unknown) => {
-    throw synthError("NOT_FOUND", `cannot read ${path}: ${(error as Error).message}`, { path });
-  });
-  const metadata =
-    metadataPath === undefined ? undefined : parseMetadataJson(await readFile(metadataPath, "utf8"));
-  const loaded = await loadTable(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
-    fileName: path,
-    ...(metadata ? { metadata } : {}),
-  });
-  for (const w of loaded.warnings) process.stderr.write(`warning ${w.code}: ${w.message}\n`);
+  const metadata = metadataPath === undefined ? undefined : await readMetadataFile(metadataPath);
+  const loaded = await loadDataFile(path, metadata ? { metadata } : {});
   return { table: loaded.table, metadata: loaded.metadata };
 }
 

@@ -1,11 +1,8 @@
-import { readFile, writeFile } from "node:fs/promises";
-import { basename } from "node:path";
+import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { z } from "zod";
 import { synthError } from "../../shared/errors.ts";
-import { loadTable } from "../../shared/data/load.ts";
-import type { TableMetadata } from "../../shared/data/metadata.ts";
-import { parseMetadataJson } from "../../shared/data/sdv-metadata.ts";
+import { loadDataFile, readMetadataFile } from "../data-file.ts";
 import { evaluate } from "../../shared/metrics/evaluate.ts";
 import { renderHtmlReport } from "../../shared/metrics/html/render.ts";
 import type { Report } from "../../shared/metrics/report-schema.ts";
@@ -19,38 +16,6 @@ const evaluateCliOptionsSchema = z.object({
   seed: z.coerce.number().int().min(0).default(0),
   privacy: z.boolean().default(true),
 });
-
-/**
- * Metadata from a file: ours, SDV's single-table metadata, or a shared dataset's .meta.json
- * (`column_types` with numerical / categorical / datetime / id), whichever the file is.
- */
-export function readMetadataText(text: string): TableMetadata {
-  const json = JSON.parse(text) as { column_types?: Record<string, string> };
-  if (json && typeof json === "object" && json.column_types && typeof json.column_types === "object") {
-    return parseMetadataJson(
-      JSON.stringify({
-        columns: Object.entries(json.column_types).map(([name, sdtype]) => ({ name, sdtype })),
-      }),
-    );
-  }
-  return parseMetadataJson(text);
-}
-
-async function readBytes(path: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === "ENOENT") {
-      throw synthError("NOT_FOUND", `file ${path} was not found`, { path }, cause);
-    }
-    throw cause;
-  }
-}
-
-async function load(path: string, metadata: TableMetadata | undefined) {
-  const bytes = await readBytes(path);
-  return loadTable(bytes, { fileName: basename(path), ...(metadata ? { metadata } : {}) });
-}
 
 /**
  * Writes the JSON report and, when asked, the HTML page; for `synth evaluate` and for `synth generate
@@ -111,13 +76,13 @@ export function register(program: Command): void {
         throw synthError("VALIDATION_ERROR", "invalid options for evaluate", { issues: parsed.error.issues });
       }
       const opts = parsed.data;
-      const given = opts.metadata
-        ? readMetadataText(new TextDecoder().decode(await readBytes(opts.metadata)))
-        : undefined;
-      const real = await load(realPath, given);
+      const given = opts.metadata ? await readMetadataFile(opts.metadata) : undefined;
+      const real = await loadDataFile(realPath, given ? { metadata: given } : {});
       // The real table's metadata types the other tables, so the same column is read the same way.
-      const synthetic = await load(syntheticPath, real.metadata);
-      const holdout = opts.holdout ? await load(opts.holdout, real.metadata) : undefined;
+      const synthetic = await loadDataFile(syntheticPath, { metadata: real.metadata });
+      const holdout = opts.holdout
+        ? await loadDataFile(opts.holdout, { metadata: real.metadata })
+        : undefined;
       const report = evaluate(real.table, synthetic.table, real.metadata, {
         target: opts.target,
         holdout: holdout?.table,

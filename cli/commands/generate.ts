@@ -1,6 +1,9 @@
 import type { Command } from "commander";
 import { z } from "zod";
+import { synthError } from "../../shared/errors.ts";
+import { evaluate } from "../../shared/metrics/evaluate.ts";
 import { Synthesizer } from "../../shared/synth/synthesizer.ts";
+import { summarise, writeReportFiles } from "./evaluate.ts";
 import {
   abortOnSigint,
   fitFlagsSchema,
@@ -17,6 +20,8 @@ import { addFitOptions } from "./fit.ts";
 const generateFlagsSchema = fitFlagsSchema.extend({
   rows: z.string().regex(/^\d+$/, "--rows must be a non-negative integer").transform(Number).optional(),
   out: z.string(),
+  report: z.string().optional(),
+  html: z.string().optional(),
 });
 
 export function register(program: Command): void {
@@ -26,10 +31,18 @@ export function register(program: Command): void {
       .description("fit a synthesizer on a table and write a synthetic table (fit then sample)")
       .argument("<data>", "table to learn (.csv, .json, .jsonl, .xlsx, .parquet)")
       .option("--rows <n>", "rows to generate (default: as many as the real table)")
-      .requiredOption("--out <file>", "output table; the extension picks the format"),
+      .requiredOption("--out <file>", "output table; the extension picks the format")
+      .option(
+        "--report <file>",
+        "also score the sample against the real table: JSON quality and privacy report",
+      )
+      .option("--html <file>", "with --report: also the self-contained HTML report"),
   ).action(async (data: string, raw: unknown) => {
     const flags = parseFlags(generateFlagsSchema, raw);
     outputFormatOf(flags.out);
+    if (flags.html !== undefined && flags.report === undefined) {
+      throw synthError("VALIDATION_ERROR", "--html goes with --report <file.json>");
+    }
     const { table, metadata } = await readTableFile(data, flags.metadata);
     await prepareBackend(flags.model, flags.backend);
     const progress = progressReporter();
@@ -45,6 +58,11 @@ export function register(program: Command): void {
       await writeTableFile(out, synth.metadata, flags.out);
       synth.dispose();
       process.stderr.write(`wrote ${rows} synthetic rows to ${flags.out} (${flags.model})\n`);
+      if (flags.report !== undefined) {
+        const report = evaluate(table, out, synth.metadata, { seed: flags.seed ?? 0 });
+        await writeReportFiles(report, flags.report, flags.html);
+        process.stdout.write(summarise(report));
+      }
     } finally {
       abort.release();
     }

@@ -22,6 +22,49 @@ describe("synth fit / sample / generate", () => {
     expect(table.data[0]).toHaveLength(50);
   });
 
+  it("generate --report scores the sample against the real table, JSON and HTML", async () => {
+    const out = join(dir, "reported.csv");
+    const json = join(dir, "report.json");
+    const html = join(dir, "report.html");
+    const stdout = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    try {
+      expect(await run("generate", penguins, "--out", out, "--report", json, "--html", html)).toBe(0);
+    } finally {
+      stdout.mockRestore();
+    }
+    const report = JSON.parse(readFileSync(json, "utf8")) as {
+      quality: { allPairs: { overall: number; columnShapes: number } };
+      privacy: { copyShare: number };
+    };
+    expect(report.quality.allPairs.columnShapes).toBeGreaterThan(0.8);
+    expect(report.quality.allPairs.overall).toBeGreaterThan(0.7);
+    expect(report.privacy.copyShare).toBeLessThan(0.05);
+    expect(readFileSync(html, "utf8")).toContain("<canvas");
+  });
+
+  it("applies MAX_FILE_SIZE_MB to the table it learns from", async () => {
+    const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    vi.stubEnv("MAX_FILE_SIZE_MB", "0.001");
+    try {
+      expect(await run("generate", penguins, "--out", join(dir, "z.csv"))).toBe(1);
+      expect(stderr.mock.calls.map((c) => String(c[0])).join("")).toContain("FILE_TOO_LARGE");
+    } finally {
+      vi.unstubAllEnvs();
+      stderr.mockRestore();
+    }
+  });
+
+  it("refuses --html without --report, before fitting", async () => {
+    const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      expect(
+        await run("generate", penguins, "--out", join(dir, "y.csv"), "--html", join(dir, "y.html")),
+      ).toBe(1);
+    } finally {
+      stderr.mockRestore();
+    }
+  });
+
   it("fit then sample: the same seed writes the same file, in any output format", async () => {
     const model = join(dir, "model.synth");
     const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
