@@ -12,7 +12,7 @@ import type { Table } from "../shared/data/table.ts";
 import type { TableMetadata } from "../shared/data/metadata.ts";
 import type { EpochProgress } from "../shared/synth/matrix-model.ts";
 import { isNeural, modelKindSchema, type ModelKind } from "../shared/synth/models.ts";
-import type { SynthesizerOptions } from "../shared/synth/synthesizer.ts";
+import { Synthesizer, type SynthesizerOptions } from "../shared/synth/synthesizer.ts";
 import { initNodeBackend } from "./tf-backend.ts";
 import { loadDataFile, readMetadataFile } from "./data-file.ts";
 
@@ -150,4 +150,28 @@ export function abortOnSigint(): { signal: AbortSignal; release: () => void } {
   const handler = () => controller.abort();
   process.once("SIGINT", handler);
   return { signal: controller.signal, release: () => process.off("SIGINT", handler) };
+}
+
+/**
+ * Fits the synthesizer the flags describe, with the progress display and Ctrl-C stopping training; what
+ * fit and generate both do before they part ways.
+ */
+export async function fitFromFlags(
+  table: Table,
+  metadata: TableMetadata,
+  flags: FitFlags,
+): Promise<Synthesizer> {
+  await prepareBackend(flags.model, flags.backend);
+  const progress = progressReporter();
+  const abort = abortOnSigint();
+  try {
+    const synth = await Synthesizer.fit(table, metadata, synthesizerOptions(flags), {
+      onEpoch: progress.onEpoch,
+      signal: abort.signal,
+    });
+    progress.done();
+    return synth;
+  } finally {
+    abort.release();
+  }
 }

@@ -1,16 +1,7 @@
 import type { Command } from "commander";
 import { writeFile } from "node:fs/promises";
-import { Synthesizer } from "../../shared/synth/synthesizer.ts";
 import { encodeArtifact } from "../../shared/synth/artifact.ts";
-import {
-  abortOnSigint,
-  fitFlagsSchema,
-  parseFlags,
-  prepareBackend,
-  progressReporter,
-  readTableFile,
-  synthesizerOptions,
-} from "../synth-io.ts";
+import { fitFlagsSchema, fitFromFlags, parseFlags, readTableFile } from "../synth-io.ts";
 
 export function addFitOptions(command: Command): Command {
   return command
@@ -34,20 +25,9 @@ export function register(program: Command): void {
   ).action(async (data: string, raw: Record<string, unknown>) => {
     const flags = parseFlags(fitFlagsSchema, raw);
     const { table, metadata } = await readTableFile(data, flags.metadata);
-    await prepareBackend(flags.model, flags.backend);
-    const progress = progressReporter();
-    const abort = abortOnSigint();
-    try {
-      const synth = await Synthesizer.fit(table, metadata, synthesizerOptions(flags), {
-        onEpoch: progress.onEpoch,
-        signal: abort.signal,
-      });
-      progress.done();
-      await writeFile(String(raw.out), encodeArtifact(synth));
-      synth.dispose();
-      process.stderr.write(`wrote ${String(raw.out)} (${flags.model}, ${table.columns.length} columns)\n`);
-    } finally {
-      abort.release();
-    }
+    const synth = await fitFromFlags(table, metadata, flags);
+    await writeFile(String(raw.out), encodeArtifact(synth));
+    synth.dispose();
+    process.stderr.write(`wrote ${String(raw.out)} (${flags.model}, ${table.columns.length} columns)\n`);
   });
 }

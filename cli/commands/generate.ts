@@ -2,17 +2,13 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { synthError } from "../../shared/errors.ts";
 import { evaluate } from "../../shared/metrics/evaluate.ts";
-import { Synthesizer } from "../../shared/synth/synthesizer.ts";
 import { summarise, writeReportFiles } from "./evaluate.ts";
 import {
-  abortOnSigint,
   fitFlagsSchema,
-  parseFlags,
-  prepareBackend,
-  progressReporter,
-  readTableFile,
-  synthesizerOptions,
+  fitFromFlags,
   outputFormatOf,
+  parseFlags,
+  readTableFile,
   writeTableFile,
 } from "../synth-io.ts";
 import { addFitOptions } from "./fit.ts";
@@ -44,27 +40,16 @@ export function register(program: Command): void {
       throw synthError("VALIDATION_ERROR", "--html goes with --report <file.json>");
     }
     const { table, metadata } = await readTableFile(data, flags.metadata);
-    await prepareBackend(flags.model, flags.backend);
-    const progress = progressReporter();
-    const abort = abortOnSigint();
-    try {
-      const synth = await Synthesizer.fit(table, metadata, synthesizerOptions(flags), {
-        onEpoch: progress.onEpoch,
-        signal: abort.signal,
-      });
-      progress.done();
-      const rows = flags.rows ?? table.data[0].length;
-      const out = await synth.sample(rows, { seed: flags.seed ?? 0 });
-      await writeTableFile(out, synth.metadata, flags.out);
-      synth.dispose();
-      process.stderr.write(`wrote ${rows} synthetic rows to ${flags.out} (${flags.model})\n`);
-      if (flags.report !== undefined) {
-        const report = evaluate(table, out, synth.metadata, { seed: flags.seed ?? 0 });
-        await writeReportFiles(report, flags.report, flags.html);
-        process.stdout.write(summarise(report));
-      }
-    } finally {
-      abort.release();
+    const synth = await fitFromFlags(table, metadata, flags);
+    const rows = flags.rows ?? table.data[0].length;
+    const out = await synth.sample(rows, { seed: flags.seed ?? 0 });
+    await writeTableFile(out, synth.metadata, flags.out);
+    synth.dispose();
+    process.stderr.write(`wrote ${rows} synthetic rows to ${flags.out} (${flags.model})\n`);
+    if (flags.report !== undefined) {
+      const report = evaluate(table, out, synth.metadata, { seed: flags.seed ?? 0 });
+      await writeReportFiles(report, flags.report, flags.html);
+      process.stdout.write(summarise(report));
     }
   });
 }

@@ -46,7 +46,7 @@ import {
 } from "./nn/layout.ts";
 import { ParamSet } from "./nn/params.ts";
 import { dropoutMask, gumbelTensor, normalTensor } from "./nn/random.ts";
-import { parseConfig, validateMatrix } from "./nn/validate.ts";
+import { parseConfig, validateMatrix, validateRowCount } from "./nn/validate.ts";
 import { columnsSchema, weightsSchema } from "./nn/state-schema.ts";
 
 const positiveInt = z.number().int().positive();
@@ -328,11 +328,7 @@ export class CTGAN implements MatrixModel {
 
   async sampleMatrix(rows: number, rng: Rng, condition?: MatrixCondition): Promise<Float32Array> {
     const t = this.requireTrained();
-    if (!Number.isInteger(rows) || rows < 0) {
-      throw synthError("VALIDATION_ERROR", "The number of rows to sample must be a non-negative integer", {
-        rows,
-      });
-    }
+    validateRowCount(rows);
     const fixed = condition === undefined ? undefined : findDiscrete(t.layout, condition);
     const batch = this.config.batch_size;
     const { layout } = t;

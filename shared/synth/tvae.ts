@@ -25,7 +25,7 @@ import { buildLayout, fromInternal, spanCrossEntropySum, toInternal, type SpanLa
 import { ParamSet } from "./nn/params.ts";
 import { normalTensor } from "./nn/random.ts";
 import { columnsSchema, weightsSchema } from "./nn/state-schema.ts";
-import { parseConfig, validateMatrix } from "./nn/validate.ts";
+import { parseConfig, validateMatrix, validateRowCount } from "./nn/validate.ts";
 
 const positiveInt = z.number().int().positive();
 
@@ -268,11 +268,7 @@ export class TVAE implements MatrixModel {
    */
   async sampleMatrix(rows: number, rng: Rng, _condition?: MatrixCondition): Promise<Float32Array> {
     const t = this.requireTrained();
-    if (!Number.isInteger(rows) || rows < 0) {
-      throw synthError("VALIDATION_ERROR", "The number of rows to sample must be a non-negative integer", {
-        rows,
-      });
-    }
+    validateRowCount(rows);
     const { layout } = t;
     const { width, tanhCount } = layout;
     const batch = this.config.batch_size;

@@ -50,3 +50,11 @@ export function validateMatrix(matrix: TrainingMatrix): void {
     }
   }
 }
+
+export function validateRowCount(rows: number): void {
+  if (!Number.isInteger(rows) || rows < 0) {
+    throw synthError("VALIDATION_ERROR", "The number of rows to sample must be a non-negative integer", {
+      rows,
+    });
+  }
+}
