@@ -1,3 +1,4 @@
+import { concatBytes } from "./bytes.ts";
 import { z } from "zod";
 import { synthError } from "../errors.ts";
 import { formatDate } from "./datetime-format.ts";
@@ -35,17 +36,6 @@ function metaList(table: Table, metadata: TableMetadata): (ColumnMetadata | unde
   return table.columns.map((c) => byName.get(c));
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const total = chunks.reduce((s, c) => s + c.length, 0);
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
-}
-
 /** Text output built in chunks of about a megabyte, so a large table is never one giant string. */
 class TextSink {
   private readonly encoder = new TextEncoder();
@@ -68,7 +58,7 @@ class TextSink {
 
   bytes(prefix?: Uint8Array): Uint8Array {
     this.flush();
-    return concat(prefix ? [prefix, ...this.chunks] : this.chunks);
+    return concatBytes(prefix ? [prefix, ...this.chunks] : this.chunks);
   }
 }
 

@@ -1,3 +1,4 @@
+import { concatBytes } from "./bytes.ts";
 import { strToU8, Zip, ZipDeflate } from "fflate";
 import { synthError } from "../errors.ts";
 import { neutraliseFormula } from "./formula-injection.ts";
@@ -184,12 +185,5 @@ export async function writeXlsx(
   emit(`</sheetData></worksheet>`, true);
   zip.end();
   if (failure) throw failure;
-  const total = chunks.reduce((s, c) => s + c.length, 0);
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
