@@ -136,6 +136,45 @@ export function readCsv(bytes: Uint8Array, limits: DataLimits, delimiterHint?: D
     columnNumber: colNumber + 1,
   });
 
+  const fieldTooLarge = () =>
+    synthError("FIELD_TOO_LARGE", `a field is larger than ${maxField} bytes`, {
+      ...where(),
+      maxFieldBytes: maxField,
+    });
+
+  /** Reads what ends the field at q (delimiter, newline or end of input); returns where the next field starts. */
+  const endField = (q: number): number => {
+    if (q >= n) {
+      fTerm = 2;
+      return q;
+    }
+    const b = bytes[q];
+    if (b === DELIM) {
+      fTerm = 0;
+      return q + 1;
+    }
+    if (b === LF) {
+      newlinesLf++;
+      fTerm = 1;
+      return q + 1;
+    }
+    if (b === CR) {
+      fTerm = 1;
+      if (bytes[q + 1] === LF) {
+        newlinesCrLf++;
+        return q + 2;
+      }
+      newlinesCr++;
+      return q + 1;
+    }
+    // Only a quoted field can end on anything else.
+    throw synthError(
+      "CORRUPT_FILE",
+      "unexpected text after a closing quote (a quote inside a quoted field must be doubled)",
+      where(),
+    );
+  };
+
   const scanField = (p: number): number => {
     if (p < n && bytes[p] === QUOTE) {
       fQuoted = true;
@@ -145,10 +184,7 @@ export function readCsv(bytes: Uint8Array, limits: DataLimits, delimiterHint?: D
         const close = bytes.indexOf(QUOTE, q);
         if (close < 0) {
           if (n - p > maxField) {
-            throw synthError("FIELD_TOO_LARGE", `a field is larger than ${maxField} bytes`, {
-              ...where(),
-              maxFieldBytes: maxField,
-            });
+            throw fieldTooLarge();
           }
           throw synthError("CORRUPT_FILE", "a quoted field is never closed", where());
         }
@@ -163,39 +199,9 @@ export function readCsv(bytes: Uint8Array, limits: DataLimits, delimiterHint?: D
         break;
       }
       if (fEnd - fStart > maxField) {
-        throw synthError("FIELD_TOO_LARGE", `a field is larger than ${maxField} bytes`, {
-          ...where(),
-          maxFieldBytes: maxField,
-        });
+        throw fieldTooLarge();
       }
-      if (q >= n) {
-        fTerm = 2;
-        return q;
-      }
-      const b = bytes[q];
-      if (b === DELIM) {
-        fTerm = 0;
-        return q + 1;
-      }
-      if (b === LF) {
-        newlinesLf++;
-        fTerm = 1;
-        return q + 1;
-      }
-      if (b === CR) {
-        fTerm = 1;
-        if (bytes[q + 1] === LF) {
-          newlinesCrLf++;
-          return q + 2;
-        }
-        newlinesCr++;
-        return q + 1;
-      }
-      throw synthError(
-        "CORRUPT_FILE",
-        "unexpected text after a closing quote (a quote inside a quoted field must be doubled)",
-        where(),
-      );
+      return endField(q);
     }
     fQuoted = false;
     fEscaped = false;
@@ -208,31 +214,9 @@ export function readCsv(bytes: Uint8Array, limits: DataLimits, delimiterHint?: D
     fStart = p;
     fEnd = q;
     if (q - p > maxField) {
-      throw synthError("FIELD_TOO_LARGE", `a field is larger than ${maxField} bytes`, {
-        ...where(),
-        maxFieldBytes: maxField,
-      });
+      throw fieldTooLarge();
     }
-    if (q >= n) {
-      fTerm = 2;
-      return q;
-    }
-    const b = bytes[q];
-    if (b === DELIM) {
-      fTerm = 0;
-      return q + 1;
-    }
-    fTerm = 1;
-    if (b === LF) {
-      newlinesLf++;
-      return q + 1;
-    }
-    if (bytes[q + 1] === LF) {
-      newlinesCrLf++;
-      return q + 2;
-    }
-    newlinesCr++;
-    return q + 1;
+    return endField(q);
   };
 
   const fieldText = (): string => {
