@@ -392,12 +392,7 @@ export class CTGAN implements MatrixModel {
       layout.width,
       createRng(0),
     );
-    try {
-      set.import(weights);
-    } catch (error) {
-      set.dispose();
-      throw error;
-    }
+    set.import(weights);
     model.columns = state.columns;
     model.trained = {
       layout,

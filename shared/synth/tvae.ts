@@ -328,12 +328,7 @@ export class TVAE implements MatrixModel {
       layout.width,
       createRng(0),
     );
-    try {
-      set.import(parsed.data.weights);
-    } catch (error) {
-      set.dispose();
-      throw error;
-    }
+    set.import(parsed.data.weights);
     model.columns = state.columns;
     model.trained = { layout, set, decoder, epochsTrained: parsed.data.extra.epochsTrained };
     return model;

@@ -40,8 +40,20 @@ export class ParamSet {
     }));
   }
 
-  /** Overwrites every variable with the weight of the same name; names and shapes must match exactly. */
+  /**
+   * Overwrites every variable with the weight of the same name; names and shapes must match exactly. A set
+   * whose import failed is half-written and useless, so it is disposed before the error is thrown.
+   */
   import(weights: WeightTensor[]): void {
+    try {
+      this.assignAll(weights);
+    } catch (error) {
+      this.dispose();
+      throw error;
+    }
+  }
+
+  private assignAll(weights: WeightTensor[]): void {
     const byName = new Map(weights.map((w) => [w.name, w]));
     if (byName.size !== weights.length || weights.length !== this.variables.length) {
       throw synthError("INVALID_ARTIFACT", "The artifact's weights do not match the model's", {
