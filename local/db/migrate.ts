@@ -5,8 +5,9 @@ import { synthError } from "../../shared/errors.ts";
 
 /**
  * Applies supabase/migrations/*.sql the way the Supabase CLI does (`supabase db push`): versions recorded
- * in supabase_migrations.schema_migrations, each file in its own transaction, so the CLI and this command
- * agree about what is applied whichever ran first. On a vanilla PostgreSQL the local bootstrap (the parts
+ * in supabase_migrations.schema_migrations, so the CLI and this command agree about what is applied
+ * whichever ran first. All pending files run in one transaction: a failing file leaves the database as it
+ * was before the run, with nothing half-applied. On a vanilla PostgreSQL the local bootstrap (the parts
  * of Supabase that migrations rely on) is applied first, and only where missing.
  */
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../supabase/migrations/", import.meta.url));
@@ -59,19 +60,32 @@ async function needsBootstrap(sql: postgres.TransactionSql): Promise<boolean> {
   return !row.ok;
 }
 
-/** Applies only the local Supabase bootstrap (where missing); returns whether it had to. */
-export async function bootstrap(databaseUrl: string): Promise<boolean> {
+/** Applies the local Supabase bootstrap inside tx when the database lacks it; returns whether it had to. */
+async function bootstrapIfMissing(tx: postgres.TransactionSql): Promise<boolean> {
+  if (!(await needsBootstrap(tx))) return false;
+  await tx.unsafe(await readFile(BOOTSTRAP_SQL, "utf8"));
+  return true;
+}
+
+/** One migrator at a time per database: concurrent test workers or runners would otherwise race. */
+async function withMigrationLock<T>(
+  databaseUrl: string,
+  fn: (tx: postgres.TransactionSql) => Promise<T>,
+): Promise<T> {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
-    return await sql.begin(async (tx) => {
+    return (await sql.begin(async (tx) => {
       await tx`select pg_advisory_xact_lock(hashtext('synth:migrate'))`;
-      if (!(await needsBootstrap(tx))) return false;
-      await tx.unsafe(await readFile(BOOTSTRAP_SQL, "utf8"));
-      return true;
-    });
+      return fn(tx);
+    })) as T;
   } finally {
     await sql.end();
   }
+}
+
+/** Applies only the local Supabase bootstrap (where missing); returns whether it had to. */
+export async function bootstrap(databaseUrl: string): Promise<boolean> {
+  return withMigrationLock(databaseUrl, bootstrapIfMissing);
 }
 
 /** Creates the database named in the URL when it does not exist (the embedded default's first run). */
@@ -93,56 +107,46 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
 export async function migrate(databaseUrl: string, options: MigrateOptions = {}): Promise<MigrateResult> {
   const log = options.log ?? (() => {});
   const migrations = await listMigrations(options.migrationsDir);
-  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-  try {
-    // One migrator at a time per database: concurrent test workers or runners would otherwise race.
-    return await sql.begin(async (tx) => {
-      await tx`select pg_advisory_xact_lock(hashtext('synth:migrate'))`;
-      let bootstrapped = false;
-      if (options.bootstrap !== false && (await needsBootstrap(tx))) {
-        await tx.unsafe(await readFile(BOOTSTRAP_SQL, "utf8"));
-        bootstrapped = true;
-        log("applied local Supabase bootstrap");
+  return withMigrationLock(databaseUrl, async (tx) => {
+    let bootstrapped = false;
+    if (options.bootstrap !== false && (await bootstrapIfMissing(tx))) {
+      bootstrapped = true;
+      log("applied local Supabase bootstrap");
+    }
+    // Same table and columns the Supabase CLI creates, so either tool sees the other's work.
+    await tx.unsafe(`
+      create schema if not exists supabase_migrations;
+      create table if not exists supabase_migrations.schema_migrations (version text not null primary key);
+      alter table supabase_migrations.schema_migrations add column if not exists statements text[];
+      alter table supabase_migrations.schema_migrations add column if not exists name text;`);
+    const done = new Set(
+      (await tx<{ version: string }[]>`select version from supabase_migrations.schema_migrations`).map(
+        (r) => r.version,
+      ),
+    );
+    const applied: string[] = [];
+    const skipped: string[] = [];
+    for (const m of migrations) {
+      if (done.has(m.version)) {
+        skipped.push(m.version);
+        continue;
       }
-      // Same table and columns the Supabase CLI creates, so either tool sees the other's work.
-      await tx.unsafe(`
-        create schema if not exists supabase_migrations;
-        create table if not exists supabase_migrations.schema_migrations (version text not null primary key);
-        alter table supabase_migrations.schema_migrations add column if not exists statements text[];
-        alter table supabase_migrations.schema_migrations add column if not exists name text;`);
-      const done = new Set(
-        (await tx<{ version: string }[]>`select version from supabase_migrations.schema_migrations`).map(
-          (r) => r.version,
-        ),
-      );
-      const applied: string[] = [];
-      const skipped: string[] = [];
-      for (const m of migrations) {
-        if (done.has(m.version)) {
-          skipped.push(m.version);
-          continue;
-        }
-        const text = await readFile(m.path, "utf8");
-        try {
-          await tx.savepoint(async (sp) => {
-            await sp.unsafe(text);
-            await sp`insert into supabase_migrations.schema_migrations (version, name, statements)
-                     values (${m.version}, ${m.name}, ${[text]})`;
-          });
-        } catch (error) {
-          throw synthError(
-            "MIGRATION_FAILED",
-            `migration ${m.version}_${m.name} failed: ${(error as Error).message}`,
-            { version: m.version },
-            error,
-          );
-        }
-        applied.push(m.version);
-        log(`applied ${m.version}_${m.name}`);
+      const text = await readFile(m.path, "utf8");
+      try {
+        await tx.unsafe(text);
+        await tx`insert into supabase_migrations.schema_migrations (version, name, statements)
+                 values (${m.version}, ${m.name}, ${[text]})`;
+      } catch (error) {
+        throw synthError(
+          "MIGRATION_FAILED",
+          `migration ${m.version}_${m.name} failed: ${(error as Error).message}`,
+          { version: m.version },
+          error,
+        );
       }
-      return { bootstrapped, applied, skipped };
-    });
-  } finally {
-    await sql.end();
-  }
+      applied.push(m.version);
+      log(`applied ${m.version}_${m.name}`);
+    }
+    return { bootstrapped, applied, skipped };
+  });
 }
