@@ -5,23 +5,20 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
 import { migrate } from "../../local/db/migrate.ts";
 import { isSynthError } from "../../shared/errors.ts";
+import { createScratchDatabase, type ScratchDatabase } from "../setup/scratch-database.ts";
 
-const name = `synth_migfail_${Date.now()}_${process.pid}`;
-let admin: postgres.Sql;
+let scratch: ScratchDatabase;
 let url: string;
 const dir = mkdtempSync(join(tmpdir(), "synth-migrations-"));
 
 beforeAll(async () => {
-  const base = new URL(inject("databaseUrl"));
-  base.pathname = "/postgres";
-  admin = postgres(base.toString(), { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  base.pathname = `/${name}`;
-  url = base.toString();
+  const admin = new URL(inject("databaseUrl"));
+  admin.pathname = "/postgres";
+  scratch = await createScratchDatabase("synth_migfail", admin.toString());
+  url = scratch.url;
 });
 afterAll(async () => {
-  await admin.unsafe(`drop database if exists ${name} with (force)`);
-  await admin.end();
+  await scratch.drop();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -4,6 +4,7 @@ import { sql } from "kysely";
 import postgres from "postgres";
 import { asUser, createDb } from "../../shared/platform/db.ts";
 import { migrate } from "../../local/db/migrate.ts";
+import { createScratchDatabase } from "../setup/scratch-database.ts";
 
 function assertEquals(actual: unknown, expected: unknown): void {
   const a = JSON.stringify(actual);
@@ -12,16 +13,11 @@ function assertEquals(actual: unknown, expected: unknown): void {
 }
 
 Deno.test("asUser enforces row-level security under Deno", async () => {
-  const admin = Deno.env.get("SYNTH_PG_ADMIN_URL") ?? "postgres://postgres@127.0.0.1:5432/postgres";
-  const name = `synth_deno_${Date.now()}`;
-  const su = postgres(admin, { max: 1, onnotice: () => {} });
-  await su.unsafe(`create database ${name}`);
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
+  const scratch = await createScratchDatabase("synth_deno", Deno.env.get("SYNTH_PG_ADMIN_URL"));
   try {
-    await migrate(url.toString());
-    const db = createDb({ url: url.toString(), maxConnections: 2 });
-    const owner = postgres(url.toString(), { max: 1, onnotice: () => {} });
+    await migrate(scratch.url);
+    const db = createDb({ url: scratch.url, maxConnections: 2 });
+    const owner = postgres(scratch.url, { max: 1, onnotice: () => {} });
     try {
       const a = crypto.randomUUID();
       const b = crypto.randomUUID();
@@ -42,7 +38,6 @@ Deno.test("asUser enforces row-level security under Deno", async () => {
       await db.destroy();
     }
   } finally {
-    await su.unsafe(`drop database if exists ${name} with (force)`);
-    await su.end();
+    await scratch.drop();
   }
 });
