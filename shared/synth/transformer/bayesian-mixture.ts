@@ -162,6 +162,153 @@ function estimateGaussian(
   return { nk, xk, sk };
 }
 
+/** The priors sklearn derives from the data by default. */
+interface Priors {
+  mean: number;
+  covariance: number;
+  meanPrecision: number;
+  dof: number;
+  weightConcentration: number;
+}
+
+function defaultPriors(
+  x: Float64Array,
+  w: Float64Array,
+  total: number,
+  opts: z.infer<typeof mixtureOptionsSchema>,
+): Priors {
+  const n = x.length;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += w[i] * x[i];
+  mean /= total;
+  let variance = 0;
+  for (let i = 0; i < n; i++) variance += w[i] * (x[i] - mean) ** 2;
+  return {
+    mean,
+    // np.cov is the unbiased estimate; a single value has none, so fall back to the regulariser.
+    covariance: total > 1 ? variance / (total - 1) : opts.regCovar,
+    meanPrecision: 1,
+    dof: 1,
+    weightConcentration: opts.weightConcentrationPrior,
+  };
+}
+
+/** The variational posterior, one entry per component, and what the E step reads from it. */
+class Posterior {
+  readonly alpha: Float64Array;
+  readonly beta: Float64Array;
+  readonly meanPrecision: Float64Array;
+  readonly means: Float64Array;
+  readonly dof: Float64Array;
+  readonly covariances: Float64Array;
+  readonly logConst: Float64Array;
+  readonly precisions: Float64Array;
+
+  constructor(readonly k: number) {
+    this.alpha = new Float64Array(k);
+    this.beta = new Float64Array(k);
+    this.meanPrecision = new Float64Array(k);
+    this.means = new Float64Array(k);
+    this.dof = new Float64Array(k);
+    this.covariances = new Float64Array(k);
+    this.logConst = new Float64Array(k);
+    this.precisions = new Float64Array(k);
+  }
+}
+
+/** M step: the posterior from the weighted statistics of the responsibilities. */
+function mStep(post: Posterior, p: Params, priors: Priors): void {
+  const { k, alpha, beta, meanPrecision, means, dof, covariances, logConst, precisions } = post;
+  let tail = 0;
+  for (let c = k - 1; c >= 0; c--) {
+    alpha[c] = 1 + p.nk[c];
+    beta[c] = priors.weightConcentration + tail;
+    tail += p.nk[c];
+  }
+  for (let c = 0; c < k; c++) {
+    meanPrecision[c] = priors.meanPrecision + p.nk[c];
+    means[c] = (priors.meanPrecision * priors.mean + p.nk[c] * p.xk[c]) / meanPrecision[c];
+    dof[c] = priors.dof + p.nk[c];
+    const diff = p.xk[c] - priors.mean;
+    covariances[c] =
+      (priors.covariance +
+        p.nk[c] * p.sk[c] +
+        ((p.nk[c] * priors.meanPrecision) / meanPrecision[c]) * diff * diff) /
+      dof[c];
+  }
+  // Expected log weights of the stick-breaking prior, then the Gaussian-Wishart expected log density.
+  let stick = 0;
+  for (let c = 0; c < k; c++) {
+    const dSum = digamma(alpha[c] + beta[c]);
+    const logWeight = digamma(alpha[c]) - dSum + stick;
+    stick += digamma(beta[c]) - dSum;
+    precisions[c] = 1 / covariances[c];
+    const logLambda = Math.LN2 + digamma(0.5 * dof[c]);
+    logConst[c] =
+      logWeight -
+      0.5 * Math.log(2 * Math.PI) +
+      0.5 * Math.log(precisions[c]) -
+      0.5 * Math.log(dof[c]) +
+      0.5 * (logLambda - 1 / meanPrecision[c]);
+  }
+}
+
+/** E step: fills resp (n x k) and returns sum(resp * log resp), weighted by the value counts. */
+function eStep(post: Posterior, x: Float64Array, w: Float64Array, resp: Float64Array): number {
+  const { k, means, logConst, precisions } = post;
+  let entropy = 0;
+  const row = new Float64Array(k);
+  for (let i = 0; i < x.length; i++) {
+    let max = -Infinity;
+    for (let c = 0; c < k; c++) {
+      const d = x[i] - means[c];
+      row[c] = logConst[c] - 0.5 * precisions[c] * d * d;
+      if (row[c] > max) max = row[c];
+    }
+    let sum = 0;
+    for (let c = 0; c < k; c++) sum += Math.exp(row[c] - max);
+    const lse = max + Math.log(sum);
+    for (let c = 0; c < k; c++) {
+      const lr = row[c] - lse;
+      const r = Math.exp(lr);
+      resp[i * k + c] = r;
+      if (r > 0) entropy += w[i] * r * lr;
+    }
+  }
+  return entropy;
+}
+
+/** sklearn's _compute_lower_bound for the Dirichlet-process prior: the convergence criterion. */
+function lowerBound(post: Posterior, respLogResp: number): number {
+  const { k, alpha, beta, meanPrecision, dof, precisions } = post;
+  let logWishart = 0;
+  let logNormWeight = 0;
+  let logMeanPrecision = 0;
+  for (let c = 0; c < k; c++) {
+    const logDetPrecChol = 0.5 * Math.log(precisions[c]) - 0.5 * Math.log(dof[c]);
+    logWishart += -(dof[c] * logDetPrecChol + dof[c] * 0.5 * Math.LN2 + logGamma(0.5 * dof[c]));
+    logNormWeight += -logBeta(alpha[c], beta[c]);
+    logMeanPrecision += Math.log(meanPrecision[c]);
+  }
+  return -respLogResp - logWishart - logNormWeight - 0.5 * logMeanPrecision;
+}
+
+/** sklearn's weights_ for the Dirichlet process: the expected stick-breaking proportions, renormalised. */
+function expectedWeights(post: Posterior): number[] {
+  const { k, alpha, beta } = post;
+  const weights = new Array<number>(k);
+  let remaining = 1;
+  let weightSum = 0;
+  for (let c = 0; c < k; c++) {
+    const s = alpha[c] + beta[c];
+    weights[c] = (alpha[c] / s) * remaining;
+    remaining *= beta[c] / s;
+    weightSum += weights[c];
+  }
+  for (let c = 0; c < k; c++) weights[c] /= weightSum;
+  return weights;
+}
+
 /**
  * Fits the mixture. `x` must hold only finite values (missing values are handled by the caller); it is
  * not modified.
@@ -174,111 +321,23 @@ export function fitBayesianMixture(data: Float64Array, rng: Rng, options: Mixtur
   const { values: x, counts: w } = distinctWithCounts(data);
   const n = x.length;
   const k = Math.max(1, Math.min(opts.maxComponents, total));
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += w[i] * x[i];
-  mean /= total;
-  let variance = 0;
-  for (let i = 0; i < n; i++) variance += w[i] * (x[i] - mean) ** 2;
-  // np.cov is the unbiased estimate; a single value has none, so fall back to the regulariser.
-  const covariancePrior = total > 1 ? variance / (total - 1) : opts.regCovar;
-  const meanPrecisionPrior = 1;
-  const dofPrior = 1;
-  const wcp = opts.weightConcentrationPrior;
+  const priors = defaultPriors(x, w, total, opts);
 
+  // sklearn's init_params="kmeans": hard responsibilities from k-means labels.
   const resp = new Float64Array(n * k);
   const labels = kmeansLabels(x, w, k, rng);
   for (let i = 0; i < n; i++) resp[i * k + labels[i]] = 1;
 
-  const alpha = new Float64Array(k);
-  const beta = new Float64Array(k);
-  const meanPrecision = new Float64Array(k);
-  const means = new Float64Array(k);
-  const dof = new Float64Array(k);
-  const covariances = new Float64Array(k);
-  const logConst = new Float64Array(k);
-  const precisions = new Float64Array(k);
-
-  const mStep = (p: Params): void => {
-    let tail = 0;
-    for (let c = k - 1; c >= 0; c--) {
-      alpha[c] = 1 + p.nk[c];
-      beta[c] = wcp + tail;
-      tail += p.nk[c];
-    }
-    for (let c = 0; c < k; c++) {
-      meanPrecision[c] = meanPrecisionPrior + p.nk[c];
-      means[c] = (meanPrecisionPrior * mean + p.nk[c] * p.xk[c]) / meanPrecision[c];
-      dof[c] = dofPrior + p.nk[c];
-      const diff = p.xk[c] - mean;
-      covariances[c] =
-        (covariancePrior +
-          p.nk[c] * p.sk[c] +
-          ((p.nk[c] * meanPrecisionPrior) / meanPrecision[c]) * diff * diff) /
-        dof[c];
-    }
-    // Expected log weights of the stick-breaking prior, then the Gaussian-Wishart expected log density.
-    let stick = 0;
-    for (let c = 0; c < k; c++) {
-      const dSum = digamma(alpha[c] + beta[c]);
-      const logWeight = digamma(alpha[c]) - dSum + stick;
-      stick += digamma(beta[c]) - dSum;
-      precisions[c] = 1 / covariances[c];
-      const logLambda = Math.LN2 + digamma(0.5 * dof[c]);
-      logConst[c] =
-        logWeight -
-        0.5 * Math.log(2 * Math.PI) +
-        0.5 * Math.log(precisions[c]) -
-        0.5 * Math.log(dof[c]) +
-        0.5 * (logLambda - 1 / meanPrecision[c]);
-    }
-  };
-
-  /** E step: fills resp and returns sum(resp * log resp). */
-  const eStep = (): number => {
-    let entropy = 0;
-    const row = new Float64Array(k);
-    for (let i = 0; i < n; i++) {
-      let max = -Infinity;
-      for (let c = 0; c < k; c++) {
-        const d = x[i] - means[c];
-        row[c] = logConst[c] - 0.5 * precisions[c] * d * d;
-        if (row[c] > max) max = row[c];
-      }
-      let sum = 0;
-      for (let c = 0; c < k; c++) sum += Math.exp(row[c] - max);
-      const lse = max + Math.log(sum);
-      for (let c = 0; c < k; c++) {
-        const lr = row[c] - lse;
-        const r = Math.exp(lr);
-        resp[i * k + c] = r;
-        if (r > 0) entropy += w[i] * r * lr;
-      }
-    }
-    return entropy;
-  };
-
-  const lowerBound = (respLogResp: number): number => {
-    let logWishart = 0;
-    let logNormWeight = 0;
-    let logMeanPrecision = 0;
-    for (let c = 0; c < k; c++) {
-      const logDetPrecChol = 0.5 * Math.log(precisions[c]) - 0.5 * Math.log(dof[c]);
-      logWishart += -(dof[c] * logDetPrecChol + dof[c] * 0.5 * Math.LN2 + logGamma(0.5 * dof[c]));
-      logNormWeight += -logBeta(alpha[c], beta[c]);
-      logMeanPrecision += Math.log(meanPrecision[c]);
-    }
-    return -respLogResp - logWishart - logNormWeight - 0.5 * logMeanPrecision;
-  };
-
-  mStep(estimateGaussian(x, w, resp, k, opts.regCovar));
+  const post = new Posterior(k);
+  mStep(post, estimateGaussian(x, w, resp, k, opts.regCovar), priors);
   let previous = -Infinity;
   let converged = false;
   let iterations = 0;
   for (let iter = 1; iter <= opts.maxIter; iter++) {
     iterations = iter;
-    const respLogResp = eStep();
-    mStep(estimateGaussian(x, w, resp, k, opts.regCovar));
-    const bound = lowerBound(respLogResp);
+    const respLogResp = eStep(post, x, w, resp);
+    mStep(post, estimateGaussian(x, w, resp, k, opts.regCovar), priors);
+    const bound = lowerBound(post, respLogResp);
     if (Math.abs(bound - previous) < opts.tol) {
       converged = true;
       break;
@@ -286,24 +345,12 @@ export function fitBayesianMixture(data: Float64Array, rng: Rng, options: Mixtur
     previous = bound;
   }
 
-  // sklearn's weights_ for the Dirichlet process: the expected stick-breaking proportions, renormalised.
-  const weights = new Array<number>(k);
-  let remaining = 1;
-  let weightSum = 0;
-  for (let c = 0; c < k; c++) {
-    const s = alpha[c] + beta[c];
-    weights[c] = (alpha[c] / s) * remaining;
-    remaining *= beta[c] / s;
-    weightSum += weights[c];
-  }
-  for (let c = 0; c < k; c++) weights[c] /= weightSum;
-
   return {
-    means: Array.from(means),
-    stds: Array.from(covariances, (v) => Math.sqrt(v)),
-    weights,
-    precisions: Array.from(precisions),
-    logConst: Array.from(logConst),
+    means: Array.from(post.means),
+    stds: Array.from(post.covariances, (v) => Math.sqrt(v)),
+    weights: expectedWeights(post),
+    precisions: Array.from(post.precisions),
+    logConst: Array.from(post.logConst),
     converged,
     iterations,
   };
