@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Rng } from "../../random.ts";
+import { growTree, type Tree } from "./regression-tree.ts";
 
 /**
  * Gradient-boosted regression trees, the learner of the reference's ML-efficacy protocol (scikit-learn's
@@ -21,17 +22,6 @@ export const gradientBoostingOptionsSchema = z.object({
   subsample: z.number().gt(0).max(1).default(1),
 });
 export type GradientBoostingOptions = z.input<typeof gradientBoostingOptionsSchema>;
-
-interface Tree {
-  feature: Int32Array;
-  /** Bin index of the split (training rows go left when their bin is <= it). */
-  threshold: Float64Array;
-  /** The split value for new rows: midway between the node's largest value going left and smallest going right, as scikit-learn places it. */
-  valueThreshold: Float64Array;
-  left: Int32Array;
-  right: Int32Array;
-  value: Float64Array;
-}
 
 /** Split thresholds of one feature: midpoints between distinct values, or between quantile bins. */
 function featureThresholds(values: Float64Array, maxBins: number): Float64Array {
@@ -153,16 +143,11 @@ export class GradientBoosting {
         }
         // sklearn's multinomial leaf update scales the Newton step by (K - 1) / K.
         const scale = multiclass ? (K - 1) / K : 1;
-        const tree = this.growTree(
-          x,
-          binned,
-          n,
-          f,
-          rows.subarray(0, m),
-          residual,
-          hess,
-          scale,
-          task === "regression",
+        const tree = growTree(
+          { x, binned, n, f, thresholds: this.thresholds },
+          { rows: rows.subarray(0, m), residual, hess, scale, meanLeaves: task === "regression" },
+          this.options.maxDepth,
+          this.options.minSamplesLeaf,
         );
         stageTrees.push(tree);
         for (let i = 0; i < n; i++) raw[i * K + k] += learningRate * this.leafValue(tree, binned, n, i);
@@ -179,120 +164,6 @@ export class GradientBoosting {
       node = binned[j * n + i] <= tree.threshold[node] ? tree.left[node] : tree.right[node];
     }
     return tree.value[node];
-  }
-
-  private growTree(
-    x: Float64Array,
-    binned: Uint8Array,
-    n: number,
-    f: number,
-    rows: Int32Array,
-    residual: Float64Array,
-    hess: Float64Array,
-    scale: number,
-    meanLeaves: boolean,
-  ): Tree {
-    const { maxDepth, minSamplesLeaf } = this.options;
-    const maxNodes = 2 ** (maxDepth + 1) - 1;
-    const feature = new Int32Array(maxNodes).fill(-1);
-    const threshold = new Float64Array(maxNodes);
-    const valueThreshold = new Float64Array(maxNodes);
-    const left = new Int32Array(maxNodes).fill(-1);
-    const right = new Int32Array(maxNodes).fill(-1);
-    const value = new Float64Array(maxNodes);
-    let nodes = 1;
-    const order = Int32Array.from(rows);
-    const sumG = new Float64Array(256);
-    const cnt = new Int32Array(256);
-
-    const setLeaf = (node: number, start: number, end: number): void => {
-      let g = 0;
-      let h = 0;
-      for (let p = start; p < end; p++) {
-        g += residual[order[p]];
-        h += hess[order[p]];
-      }
-      const count = end - start;
-      if (meanLeaves) value[node] = count ? g / count : 0;
-      else value[node] = Math.abs(h) < 1e-150 ? 0 : (scale * g) / h;
-    };
-
-    const build = (node: number, start: number, end: number, depth: number): void => {
-      const count = end - start;
-      if (depth >= maxDepth || count < 2 * minSamplesLeaf) {
-        setLeaf(node, start, end);
-        return;
-      }
-      let total = 0;
-      for (let p = start; p < end; p++) total += residual[order[p]];
-      const parentScore = (total * total) / count;
-      let bestGain = 1e-12 * Math.max(1, Math.abs(parentScore));
-      let bestFeature = -1;
-      let bestBin = -1;
-      for (let j = 0; j < f; j++) {
-        const bins = this.thresholds[j].length + 1;
-        if (bins < 2) continue;
-        sumG.fill(0, 0, bins);
-        cnt.fill(0, 0, bins);
-        const base = j * n;
-        for (let p = start; p < end; p++) {
-          const i = order[p];
-          const b = binned[base + i];
-          sumG[b] += residual[i];
-          cnt[b]++;
-        }
-        let gl = 0;
-        let nl = 0;
-        for (let b = 0; b < bins - 1; b++) {
-          gl += sumG[b];
-          nl += cnt[b];
-          const nr = count - nl;
-          if (nl < minSamplesLeaf) continue;
-          if (nr < minSamplesLeaf) break;
-          const gr = total - gl;
-          const gain = (gl * gl) / nl + (gr * gr) / nr - parentScore;
-          if (gain > bestGain) {
-            bestGain = gain;
-            bestFeature = j;
-            bestBin = b;
-          }
-        }
-      }
-      if (bestFeature < 0) {
-        setLeaf(node, start, end);
-        return;
-      }
-      // Partition order[start, end) so rows going left come first.
-      const base = bestFeature * n;
-      let i = start;
-      let k = end - 1;
-      while (i <= k) {
-        if (binned[base + order[i]] <= bestBin) i++;
-        else {
-          const t = order[i];
-          order[i] = order[k];
-          order[k] = t;
-          k--;
-        }
-      }
-      let maxLeft = -Infinity;
-      let minRight = Infinity;
-      for (let p = start; p < i; p++) maxLeft = Math.max(maxLeft, x[order[p] * f + bestFeature]);
-      for (let p = i; p < end; p++) minRight = Math.min(minRight, x[order[p] * f + bestFeature]);
-      let cut = maxLeft / 2 + minRight / 2;
-      if (cut === minRight || !Number.isFinite(cut)) cut = maxLeft;
-      const l = nodes++;
-      const r = nodes++;
-      feature[node] = bestFeature;
-      threshold[node] = bestBin;
-      valueThreshold[node] = cut;
-      left[node] = l;
-      right[node] = r;
-      build(l, start, i, depth + 1);
-      build(r, i, end, depth + 1);
-    };
-    build(0, 0, order.length, 0);
-    return { feature, threshold, valueThreshold: valueThreshold, left, right, value };
   }
 
   /** Raw scores, n x outputs. */
