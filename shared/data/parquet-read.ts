@@ -3,14 +3,16 @@ import {
   parquetRead,
   parquetReadObjects,
   parquetSchema,
+  snappyUncompress,
   type ColumnData,
   type CompressionCodec,
   type FileMetaData,
   type SchemaTree,
 } from "hyparquet";
+// The one function we take from outside hyparquet's documented API: its public API reads no page headers. The
+// page checks below also mirror how this version decodes runs, so package.json pins hyparquet exactly, and
+// parquet-pin.test.ts fails when the installed version differs from the pin or this module moves.
 import { parquetHeader } from "hyparquet/src/column.js";
-import { decompressPage } from "hyparquet/src/datapage.js";
-import { getMaxDefinitionLevel, getMaxRepetitionLevel, getSchemaPath } from "hyparquet/src/schema.js";
 import { compressors } from "hyparquet-compressors";
 import { synthError } from "../errors.ts";
 import type { DataLimits } from "./limits.ts";
@@ -87,12 +89,6 @@ function checkLayout(meta: FileMetaData, schema: SchemaTree, fileBytes: number, 
 }
 
 /**
- * Walks every page header of every column chunk (thrift only, nothing decompressed) and checks it against the
- * footer: pages stay inside their chunk, no page claims more values than its row group has rows (hyparquet sizes
- * its level arrays from that claim: a damaged count of a billion turns into minutes of CPU), the data pages'
- * values add up to the chunk's, and no page expands beyond the limit.
- */
-/**
  * Walks an RLE/bit-packed hybrid run sequence the way hyparquet decodes it and refuses runs it would mishandle:
  * hyparquet writes an RLE run without checking it against the output's length (a damaged count of 144 million
  * grows the array until V8 aborts the whole process) and loops on a negative bit-packed count. True if sound.
@@ -140,6 +136,39 @@ function hybridRunsSound(
 
 const bitWidthOf = (value: number): number => 32 - Math.clz32(value);
 
+/** The schema nodes from the root to a column's leaf (checkLayout has made sure the leaf exists). */
+function schemaPath(root: SchemaTree, names: readonly string[]): SchemaTree[] {
+  const path = [root];
+  let node = root;
+  for (const name of names) {
+    node = node.children.find((child) => child.element.name === name)!;
+    path.push(node);
+  }
+  return path;
+}
+
+/** Repetition and definition levels as the Dremel encoding counts them (the root included in the first). */
+const maxRepetitionLevel = (path: readonly SchemaTree[]): number =>
+  path.filter((node) => node.element.repetition_type === "REPEATED").length;
+const maxDefinitionLevel = (path: readonly SchemaTree[]): number =>
+  path.slice(1).filter((node) => node.element.repetition_type !== "REQUIRED").length;
+
+/** A page's bytes decompressed, refusing a result of another size than the header declares. */
+function decompressPage(bytes: Uint8Array, size: number, codec: CompressionCodec): Uint8Array {
+  let page: Uint8Array;
+  const decompress = compressors[codec];
+  if (codec === "UNCOMPRESSED") page = bytes;
+  else if (decompress) page = decompress(bytes, size);
+  else if (codec === "SNAPPY") {
+    page = new Uint8Array(size);
+    snappyUncompress(bytes, page);
+  } else throw new Error(`parquet unsupported compression codec: ${codec}`);
+  if (page?.length !== size) {
+    throw new Error(`parquet decompressed page length ${page?.length} does not match header ${size}`);
+  }
+  return page;
+}
+
 /** Levels and RLE-coded values of one data page (decompressing where needed); true if hyparquet can decode them. */
 function pageRunsSound(
   page: Uint8Array,
@@ -162,14 +191,14 @@ function pageRunsSound(
     if (!rle) return true;
     const size = header.uncompressed_page_size - rlen - dlen;
     let values = page.subarray(rlen + dlen);
-    if (v2.is_compressed !== false && size) values = decompressPage(values, size, codec, compressors);
+    if (v2.is_compressed !== false && size) values = decompressPage(values, size, codec);
     const view = new DataView(values.buffer, values.byteOffset, values.byteLength);
     const n = v2.num_values - v2.num_nulls;
     if (v2.encoding === "RLE") return hybridRunsSound(view, 0, 1, n);
     return view.byteLength === 0 || hybridRunsSound(view, 1, view.getUint8(0), n, view.byteLength - 1);
   }
   if (v1 === undefined) return true;
-  const data = decompressPage(page, header.uncompressed_page_size, codec, compressors);
+  const data = decompressPage(page, header.uncompressed_page_size, codec);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let p = 0;
   for (const max of [maxRep, maxDef]) {
@@ -186,7 +215,19 @@ function pageRunsSound(
   return true;
 }
 
-function checkPages(file: ArrayBuffer, meta: FileMetaData, flat: boolean, limits: DataLimits): void {
+/**
+ * Walks every page header of every column chunk and checks it against the footer: pages stay inside their chunk,
+ * no page claims more values than its row group has rows (hyparquet sizes its level arrays from that claim: a
+ * damaged count of a billion turns into minutes of CPU), the data pages' values add up to the chunk's, no page
+ * expands beyond the limit, and each data page's run-length data is one hyparquet can decode (pageRunsSound).
+ */
+function checkPages(
+  file: ArrayBuffer,
+  meta: FileMetaData,
+  schema: SchemaTree,
+  flat: boolean,
+  limits: DataLimits,
+): void {
   const view = new DataView(file);
   meta.row_groups.forEach((group, g) => {
     const groupRows = Number(group.num_rows);
@@ -199,9 +240,9 @@ function checkPages(file: ArrayBuffer, meta: FileMetaData, flat: boolean, limits
       let offset = Number(md.dictionary_page_offset ?? md.data_page_offset);
       const end = offset + Number(md.total_compressed_size);
       let values = 0;
-      const schemaPath = getSchemaPath(meta.schema, md.path_in_schema);
-      const maxRep = getMaxRepetitionLevel(schemaPath);
-      const maxDef = getMaxDefinitionLevel(schemaPath);
+      const path = schemaPath(schema, md.path_in_schema);
+      const maxRep = maxRepetitionLevel(path);
+      const maxDef = maxDefinitionLevel(path);
       while (offset < end) {
         const reader = { view, offset };
         let header: ReturnType<typeof parquetHeader>;
@@ -324,7 +365,7 @@ export async function readParquet(bytes: Uint8Array, limits: DataLimits): Promis
     }
   };
   const flat = schema.children.every((c) => c.children.length === 0);
-  checkPages(file, meta, flat, limits);
+  checkPages(file, meta, schema, flat, limits);
   try {
     if (flat) {
       // Column chunks straight into columns: no row objects, which on a large file cost more than the data.
