@@ -5,7 +5,7 @@ const BITSET_MIN_COLUMNS = 6;
 const BITSET_MAX_WORDS = 8 << 20;
 
 /** Reference rows compared per chunk: the accumulators stay in cache. */
-const EXHAUSTIVE_CHUNK = 2048;
+export const EXHAUSTIVE_CHUNK = 2048;
 
 /**
  * The exhaustive exact search: every reference row compared with up to four query rows at once (each reference
@@ -28,10 +28,6 @@ export class ExhaustiveSearch {
    */
   private readonly levelBits: Uint32Array[][] | null = null;
   private mismatchScratch: { counts: Uint16Array[]; planes: Uint32Array[] } | undefined;
-  /** Per-query-row distance sums of one chunk, and the four rows' minima. */
-  private readonly acc = [0, 1, 2, 3].map(() => new Float64Array(EXHAUSTIVE_CHUNK));
-  private readonly block = new Float64Array(4);
-
   /** `levels[c]` is the number of codes column c has in the reference. */
   constructor(reference: EncodedRows, p: number, q: number, levels: readonly number[]) {
     const n = reference.rows;
@@ -63,16 +59,6 @@ export class ExhaustiveSearch {
         return sets;
       });
     }
-  }
-
-  /**
-   * Smallest distance sums (not yet divided by the width) of query rows s0 .. s0+count-1 (count <= 4), written
-   * to out[s0 ..] after division by `width`. Returns the next row to compute.
-   */
-  nearest4(query: EncodedRows, s0: number, count: number, width: number, out: Float64Array): number {
-    this.bruteRows(query, s0, count, this.acc, this.block);
-    for (let t = 0; t < count; t++) out[s0 + t] = this.block[t] / width;
-    return s0 + count;
   }
 
   /** Categorical mismatches of query row s with every reference row, by bit-sliced counting of matches. */
@@ -107,13 +93,11 @@ export class ExhaustiveSearch {
     }
   }
 
-  private bruteRows(
-    query: EncodedRows,
-    s0: number,
-    count: number,
-    acc: Float64Array[],
-    best: Float64Array,
-  ): void {
+  /**
+   * Smallest distance sums (not yet divided by the width) of query rows s0 .. s0+count-1 (count <= 4) into
+   * best[0 .. count-1]; acc holds four scratch rows of EXHAUSTIVE_CHUNK sums.
+   */
+  nearest4(query: EncodedRows, s0: number, count: number, acc: Float64Array[], best: Float64Array): void {
     const p = this.p;
     const q = this.q;
     const n = this.n;

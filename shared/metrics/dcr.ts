@@ -8,7 +8,7 @@ import {
   type EncodedRows,
   type NumericColumnSpec,
 } from "./dcr-encoding.ts";
-import { ExhaustiveSearch } from "./dcr-exhaustive.ts";
+import { EXHAUSTIVE_CHUNK, ExhaustiveSearch } from "./dcr-exhaustive.ts";
 import { PrunedSearch } from "./dcr-pruned.ts";
 
 export type { EncodedRows } from "./dcr-encoding.ts";
@@ -88,10 +88,18 @@ export class DcrIndex {
       for (let i = from; i < to; i++) out[i] = this.pruned.nearest(query, i) / this.width;
       return to;
     };
+    const acc = [0, 1, 2, 3].map(() => new Float64Array(EXHAUSTIVE_CHUNK));
+    const block = new Float64Array(4);
+    const exhaustive4 = (s: number): number => {
+      const count = Math.min(4, rows - s);
+      this.exhaustive.nearest4(query, s, count, acc, block);
+      for (let t = 0; t < count; t++) out[s + t] = block[t] / this.width;
+      return s + count;
+    };
     const exhaustiveFrom = (from: number, count: number): number => {
       const to = Math.min(rows, from + count);
       let i = from;
-      while (i < to) i = this.exhaustive.nearest4(query, i, Math.min(4, rows - i), this.width, out);
+      while (i < to) i = exhaustive4(i);
       return i;
     };
     if (strategy === "exhaustive") {
