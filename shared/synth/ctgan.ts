@@ -314,6 +314,7 @@ export class CTGAN implements MatrixModel {
         onEpoch: options.onEpoch,
         signal: options.signal,
         timeBudgetMs: options.timeBudgetMs,
+        now: options.now,
       });
       this.trained.epochsTrained = result.epochsCompleted;
     } catch (error) {

@@ -250,6 +250,7 @@ export class TVAE implements MatrixModel {
         onEpoch: options.onEpoch,
         signal: options.signal,
         timeBudgetMs: options.timeBudgetMs,
+        now: options.now,
       });
       this.trained.epochsTrained = result.epochsCompleted;
     } catch (error) {
