@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -12,13 +12,20 @@ import { chromium, type BrowserContext } from "playwright-core";
  *
  * The binary links against NSS, NSPR and expat, which a bare Debian or Ubuntu image lacks. The package ships those
  * libraries (al2023.tar.br) but unpacks them only on AWS Lambda; we unpack them ourselves and put them first on the
- * browser's library path, and point fontconfig at the package's fonts, so the page renders the same everywhere.
+ * browser's library path, and point fontconfig at the package's fonts only, so the page renders the same everywhere.
+ * `profile` is the browser's user-data directory (a fresh one per run); the fontconfig file is written there too.
  */
 export async function launchChromium(profile: string): Promise<BrowserContext> {
   const executablePath = await serverlessChromium.executablePath();
   const libs = join(unpack("al2023", "lib/libnss3.so"), "lib");
   // executablePath() unpacks the fonts only when it unpacks the binary; a binary left by an earlier run has none.
-  const fonts = unpack("fonts", "fonts.conf");
+  const fonts = unpack("fonts", "fonts/Open_Sans/OpenSans-Regular.ttf");
+  // The package's own fonts.conf names /tmp/fonts, wrong when TMPDIR is elsewhere: write one that names our copy.
+  const fontConfig = join(profile, "fonts.conf");
+  writeFileSync(
+    fontConfig,
+    `<?xml version="1.0"?>\n<fontconfig>\n  <dir>${join(fonts, "fonts")}</dir>\n  <cachedir>${join(profile, "fonts-cache")}</cachedir>\n</fontconfig>\n`,
+  );
   return chromium.launchPersistentContext(profile, {
     executablePath,
     headless: true,
@@ -27,7 +34,7 @@ export async function launchChromium(profile: string): Promise<BrowserContext> {
     env: {
       ...process.env,
       LD_LIBRARY_PATH: [libs, process.env.LD_LIBRARY_PATH].filter(Boolean).join(":"),
-      FONTCONFIG_PATH: fonts,
+      FONTCONFIG_FILE: fontConfig,
     },
     args: [
       ...serverlessChromium.args,
