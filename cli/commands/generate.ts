@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { z } from "zod";
-import { synthError } from "../../shared/errors.ts";
 import { evaluate } from "../../shared/metrics/evaluate.ts";
 import { summarise, writeReportFiles } from "./evaluate.ts";
 import {
@@ -32,13 +31,13 @@ export function register(program: Command): void {
         "--report <file>",
         "also score the sample against the real table: JSON quality and privacy report",
       )
-      .option("--html <file>", "with --report: also the self-contained HTML report"),
+      .option(
+        "--html <file>",
+        "also score the sample against the real table: self-contained HTML report (with or without --report)",
+      ),
   ).action(async (data: string, raw: unknown) => {
     const flags = parseFlags(generateFlagsSchema, raw);
     outputFormatOf(flags.out);
-    if (flags.html !== undefined && flags.report === undefined) {
-      throw synthError("VALIDATION_ERROR", "--html goes with --report <file.json>");
-    }
     const { table, metadata } = await readTableFile(data, flags.metadata);
     const synth = await fitFromFlags(table, metadata, flags);
     const rows = flags.rows ?? table.data[0].length;
@@ -46,7 +45,7 @@ export function register(program: Command): void {
     await writeTableFile(out, synth.metadata, flags.out);
     synth.dispose();
     process.stderr.write(`wrote ${rows} synthetic rows to ${flags.out} (${flags.model})\n`);
-    if (flags.report !== undefined) {
+    if (flags.report !== undefined || flags.html !== undefined) {
       const report = evaluate(table, out, synth.metadata, { seed: flags.seed ?? 0 });
       await writeReportFiles(report, flags.report, flags.html);
       process.stdout.write(summarise(report));
