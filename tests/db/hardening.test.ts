@@ -7,6 +7,7 @@ import {
   createGeneration,
   createUser,
   openDb,
+  sqlState,
   type DbFixture,
   type TestUser,
 } from "./fixtures.ts";
@@ -173,6 +174,106 @@ describe("disabled accounts", () => {
           ),
         ),
       ),
+    ).toBe(DENIED);
+  });
+});
+
+describe("account erasure", () => {
+  it("deletes a user who has every kind of row; the logs keep their lines without the user id", async () => {
+    const user = await createUser(fx.su, { admin: true });
+    const other = await createUser(fx.su);
+    const { su } = fx;
+    const dataset = await createDataset(su, user.id);
+    const running = await createGeneration(su, user.id, dataset);
+    await su`update public.generation_requests set status = 'running', locked_by = 'r1',
+               locked_until = now() + interval '1 minute' where id = ${running}`;
+    const [run] = await su<{ id: string }[]>`
+      insert into public.optimization_runs (owner_id, dataset_id, model_type, method, search_space)
+      values (${user.id}, ${dataset}, 'tvae', 'random', '{"epochs": [10, 20]}') returning id`;
+    await su`insert into public.optimization_trials (run_id, owner_id, trial_number, params)
+             values (${run.id}, ${user.id}, 0, '{"epochs": 10}')`;
+    await su`insert into public.notifications (user_id, kind, title) values (${user.id}, 'system', 'hi')`;
+    await su`insert into public.push_tokens (user_id, token, platform) values (${user.id}, ${randomUUID()}, 'web')`;
+    const requestId = randomUUID();
+    await su`insert into public.api_request_logs (request_id, user_id, method, route, status, duration_ms)
+             values (${requestId}, ${user.id}, 'GET', '/datasets', 200, 3)`;
+    await su`insert into storage.objects (bucket_id, name, owner)
+             values ('datasets', ${`${user.id}/${randomUUID()}.csv`}, ${user.id})`;
+    // As an admin: a decision on another user's request and a settings change, both logged.
+    await su`update public.platform_settings set value = 'true' where key = 'generation_requires_approval'`;
+    let pending: string;
+    try {
+      const otherDataset = await createDataset(su, other.id);
+      pending = await createGeneration(su, other.id, otherDataset);
+    } finally {
+      await su`update public.platform_settings set value = 'false' where key = 'generation_requires_approval'`;
+    }
+    await asUser(fx.db, user.claims, (tx) =>
+      sql`select public.decide_generation_request(${pending}::uuid, false, 'no')`.execute(tx),
+    );
+    await asUser(fx.db, user.claims, (tx) =>
+      tx
+        .updateTable("platform_settings")
+        .set({ value: 2000, description: "epochs", updated_by: user.id })
+        .where("key", "=", "max_epochs")
+        .execute(),
+    );
+    const logLines = await su<
+      { id: string }[]
+    >`select id from public.admin_action_logs where admin_id = ${user.id}`;
+    expect(logLines.length).toBeGreaterThanOrEqual(1);
+
+    expect(await sqlState(su`delete from auth.users where id = ${user.id}`)).toBe("ok");
+
+    const [left] = await su<Record<string, string>[]>`
+      select (select count(*) from public.profiles where id = ${user.id}) as profiles,
+             (select count(*) from public.datasets where owner_id = ${user.id}) as datasets,
+             (select count(*) from public.generation_requests where owner_id = ${user.id}) as generations,
+             (select count(*) from public.optimization_runs where owner_id = ${user.id}) as runs,
+             (select count(*) from public.optimization_trials where owner_id = ${user.id}) as trials,
+             (select count(*) from public.notifications where user_id = ${user.id}) as notifications,
+             (select count(*) from public.push_tokens where user_id = ${user.id}) as tokens,
+             (select count(*) from public.api_request_logs where user_id = ${user.id}) as api_lines,
+             (select count(*) from public.admin_action_logs where admin_id = ${user.id}) as admin_lines,
+             (select count(*) from public.api_request_logs where request_id = ${requestId} and user_id is null) as anonymised_api,
+             (select count(*) from public.admin_action_logs where id = any(${logLines.map((l) => l.id)}::bigint[]) and admin_id is null) as anonymised_admin,
+             (select count(*) from public.generation_requests where id = ${pending} and rejected_by is null and status = 'rejected') as decision_kept`;
+    expect(left).toEqual({
+      profiles: "0",
+      datasets: "0",
+      generations: "0",
+      runs: "0",
+      trials: "0",
+      notifications: "0",
+      tokens: "0",
+      api_lines: "0",
+      admin_lines: "0",
+      anonymised_api: "1",
+      anonymised_admin: String(logLines.length),
+      decision_kept: "1",
+    });
+  });
+
+  it("keeps the logs append-only otherwise: no blanking a living user, no rewrite while blanking, no delete", async () => {
+    const admin = await createUser(fx.su, { admin: true });
+    const [line] = await fx.su<{ id: string }[]>`
+      insert into public.admin_action_logs (admin_id, action) values (${admin.id}, 'note') returning id`;
+    await fx.su`insert into public.api_request_logs (request_id, user_id, method, route, status, duration_ms)
+                values ('keep', ${admin.id}, 'GET', '/', 200, 1)`;
+    expect(
+      await sqlState(fx.su`update public.admin_action_logs set admin_id = null where id = ${line.id}`),
+    ).toBe(DENIED);
+    expect(
+      await sqlState(fx.su`update public.api_request_logs set user_id = null where user_id = ${admin.id}`),
+    ).toBe(DENIED);
+    expect(await sqlState(fx.su`delete from public.admin_action_logs where id = ${line.id}`)).toBe(DENIED);
+    // Even once the user is gone, the anonymisation is the only change a line accepts.
+    await fx.su`delete from auth.users where id = ${admin.id}`;
+    expect(
+      await sqlState(fx.su`update public.admin_action_logs set action = 'rewritten' where id = ${line.id}`),
+    ).toBe(DENIED);
+    expect(
+      await sqlState(fx.su`update public.api_request_logs set status = 500 where request_id = 'keep'`),
     ).toBe(DENIED);
   });
 });
