@@ -630,3 +630,132 @@ describe("limits: enforced on insert, as a user", () => {
     },
   );
 });
+
+describe("storage paths", () => {
+  let user: TestUser;
+  let other: TestUser;
+  beforeAll(async () => {
+    user = await createUser(fx.su);
+    other = await createUser(fx.su);
+  });
+  const unsafe = (uid: string, victim: string) => [
+    `${uid}/../${victim}/x.csv`,
+    `${uid}/./x.csv`,
+    `${uid}//x.csv`,
+    `${uid}/x.csv/`,
+    `/${uid}/x.csv`,
+    `${uid}/a\\..\\x.csv`,
+    `${uid}/x\n.csv`,
+    `${uid}/x\u0007.csv`,
+    `${uid}/x\u007f.csv`,
+    `${uid}/${"a".repeat(256)}.csv`,
+    `${uid}/${"abcdefgh/".repeat(113)}x.csv`,
+  ];
+
+  it("one helper refuses '..', '.', empty segments, backslashes, control characters and over-long names", async () => {
+    const check = async (path: string | null) =>
+      (await fx.su<{ ok: boolean | null }[]>`select public.is_safe_object_path(${path}) as ok`)[0].ok;
+    for (const path of unsafe(user.id, other.id)) expect(await check(path), JSON.stringify(path)).toBe(false);
+    expect(await check("")).toBe(false);
+    expect(await check(null)).toBe(false);
+    for (const path of [
+      `${user.id}/x.csv`,
+      `${user.id}/2026/census..v2.csv`,
+      `${user.id}/données ü.csv`,
+      `${user.id}/${"a".repeat(251)}.csv`,
+      `${user.id}/.hidden`,
+    ])
+      expect(await check(path), path).toBe(true);
+  });
+
+  it("refuses an unsafe dataset path and an unsafe upload, as the owner", async () => {
+    const results: string[] = [];
+    for (const path of [...unsafe(user.id, other.id), user.id]) {
+      const register = await sqlState(
+        asUser(fx.db, user.claims, (tx) =>
+          tx
+            .insertInto("datasets")
+            .values({ owner_id: user.id, name: "x", storage_path: path, format: "csv" })
+            .execute(),
+        ),
+      );
+      const upload = await attempt(user.claims, (tx) =>
+        rowsOf(
+          sql`insert into storage.objects (bucket_id, name) values ('datasets', ${path}) returning id`.execute(
+            tx,
+          ),
+        ),
+      );
+      if (register !== CHECK || (path !== user.id && upload !== DENIED))
+        results.push(`${JSON.stringify(path)}: register ${register}, upload ${upload}`);
+    }
+    expect(results).toEqual([]);
+    // Moving an own object to an unsafe name is refused too.
+    const name = `${user.id}/${randomUUID()}.csv`;
+    await fx.su`insert into storage.objects (bucket_id, name, owner) values ('datasets', ${name}, ${user.id})`;
+    expect(
+      await attempt(user.claims, (tx) =>
+        rowsOf(
+          sql`update storage.objects set name = ${`${user.id}/../${other.id}/x.csv`} where name = ${name} returning id`.execute(
+            tx,
+          ),
+        ),
+      ),
+    ).toBe(DENIED);
+  });
+
+  it("keeps a registered dataset's file immutable: no overwrite, move, delete or re-upload; other files stay the owner's", async () => {
+    const dataset = await createDataset(fx.su, user.id);
+    const [{ storage_path: registered }] = await fx.su<{ storage_path: string }[]>`
+      select storage_path from public.datasets where id = ${dataset}`;
+    await fx.su`insert into storage.objects (bucket_id, name, owner) values ('datasets', ${registered}, ${user.id})`;
+    const loose = `${user.id}/${randomUUID()}.csv`;
+    await fx.su`insert into storage.objects (bucket_id, name, owner) values ('datasets', ${loose}, ${user.id})`;
+    const overwrite = (name: string) =>
+      attempt(user.claims, (tx) =>
+        rowsOf(
+          sql`update storage.objects set metadata = '{"size": 1}', updated_at = now() where bucket_id = 'datasets' and name = ${name} returning id`.execute(
+            tx,
+          ),
+        ),
+      );
+    expect(await overwrite(registered)).toBe(0);
+    expect(
+      await attempt(user.claims, (tx) =>
+        rowsOf(
+          sql`update storage.objects set name = ${`${user.id}/moved.csv`} where name = ${registered} returning id`.execute(
+            tx,
+          ),
+        ),
+      ),
+    ).toBe(0);
+    const remove = (name: string) =>
+      attempt(user.claims, (tx) =>
+        rowsOf(
+          sql`delete from storage.objects where bucket_id = 'datasets' and name = ${name} returning id`.execute(
+            tx,
+          ),
+        ),
+      );
+    expect(await remove(registered)).toBe(0);
+    await fx.su`delete from storage.objects where name = ${registered}`;
+    expect(
+      await attempt(user.claims, (tx) =>
+        rowsOf(
+          sql`insert into storage.objects (bucket_id, name) values ('datasets', ${registered}) returning id`.execute(
+            tx,
+          ),
+        ),
+      ),
+    ).toBe(DENIED);
+    expect(
+      await attempt(user.claims, (tx) =>
+        rowsOf(
+          sql`update storage.objects set name = ${registered} where name = ${loose} returning id`.execute(tx),
+        ),
+      ),
+    ).toBe(DENIED);
+    expect(await overwrite(loose)).toBe(1);
+    expect(await remove(loose)).toBe(1);
+  });
+});
