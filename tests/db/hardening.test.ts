@@ -759,3 +759,77 @@ describe("storage paths", () => {
     expect(await remove(loose)).toBe(1);
   });
 });
+
+describe("datasets keep describing their file and their jobs' history", () => {
+  const IN_USE = "55006";
+
+  it("refuses column_metadata edits while the dataset is being validated, and allows them after", async () => {
+    const user = await createUser(fx.su);
+    const dataset = await createDataset(fx.su, user.id, "validating");
+    const edit = () =>
+      attempt(user.claims, (tx) =>
+        tx
+          .updateTable("datasets")
+          .set({ column_metadata: { columns: [{ name: "age", sdtype: "numerical" }] } })
+          .where("id", "=", dataset)
+          .returning("id")
+          .execute(),
+      );
+    expect(await edit()).toBe(IN_USE);
+    expect(
+      await attempt(user.claims, (tx) =>
+        tx
+          .updateTable("datasets")
+          .set({ name: "renamed" })
+          .where("id", "=", dataset)
+          .returning("id")
+          .execute(),
+      ),
+    ).toBe(1);
+    await fx.su`update public.datasets set status = 'ready' where id = ${dataset}`;
+    expect(await edit()).toBe(1);
+  });
+
+  it("refuses deleting a dataset while a job on it is active; once finished, the jobs stay without it", async () => {
+    const user = await createUser(fx.su);
+    const dataset = await createDataset(fx.su, user.id);
+    const generation = await createGeneration(fx.su, user.id, dataset);
+    const [run] = await fx.su<{ id: string }[]>`
+      insert into public.optimization_runs (owner_id, dataset_id, model_type, method, search_space)
+      values (${user.id}, ${dataset}, 'tvae', 'random', '{}') returning id`;
+    await fx.su`update public.optimization_runs set status = 'running', locked_by = 'r', locked_until = now() + interval '1 minute'
+                 where id = ${run.id}`;
+    const remove = () =>
+      attempt(user.claims, (tx) =>
+        tx.deleteFrom("datasets").where("id", "=", dataset).returning("id").execute(),
+      );
+    expect(await remove()).toBe(IN_USE);
+    await asUser(fx.db, user.claims, (tx) =>
+      tx
+        .updateTable("generation_requests")
+        .set({ cancel_requested: true })
+        .where("id", "=", generation)
+        .execute(),
+    );
+    expect(await remove()).toBe(IN_USE);
+    await fx.su`update public.optimization_runs set status = 'succeeded' where id = ${run.id}`;
+    expect(await remove()).toBe(1);
+    const kept = await fx.su<{ id: string; dataset_id: string | null; owner_id: string; status: string }[]>`
+      select id, dataset_id, owner_id, status from public.generation_requests where id = ${generation}
+      union all
+      select id, dataset_id, owner_id, status from public.optimization_runs where id = ${run.id}`;
+    expect(kept).toEqual([
+      { id: generation, dataset_id: null, owner_id: user.id, status: "canceled" },
+      { id: run.id, dataset_id: null, owner_id: user.id, status: "succeeded" },
+    ]);
+    expect(
+      await attempt(user.claims, (tx) =>
+        tx
+          .insertInto("generation_requests")
+          .values({ owner_id: user.id, model_type: "ctgan", sample_size: 10 })
+          .returning("id")
+          .execute(),
+      ),
+    ).toBe("23502");
+  });
+});
