@@ -833,3 +833,106 @@ describe("datasets keep describing their file and their jobs' history", () => {
     ).toBe("23502");
   });
 });
+
+describe("approval by another admin only", () => {
+  it("refuses an admin's decision on their own request, with a clear error; another admin decides", async () => {
+    const admin = await createUser(fx.su, { admin: true });
+    const second = await createUser(fx.su, { admin: true });
+    const dataset = await createDataset(fx.su, admin.id);
+    await fx.su`update public.platform_settings set value = 'true' where key = 'generation_requires_approval'`;
+    let own: string;
+    try {
+      own = await createGeneration(fx.su, admin.id, dataset);
+    } finally {
+      await fx.su`update public.platform_settings set value = 'false' where key = 'generation_requires_approval'`;
+    }
+    for (const approve of [true, false]) {
+      const refused = await asUser(fx.db, admin.claims, (tx) =>
+        sql`select public.decide_generation_request(${own}::uuid, ${approve}, 'mine')`.execute(tx),
+      ).catch((e: { code?: string; message?: string }) => `${e.code} ${e.message}`);
+      expect(refused).toBe(
+        "42501 an admin cannot approve or reject their own generation request: another admin decides",
+      );
+    }
+    await asUser(fx.db, second.claims, (tx) =>
+      sql`select public.decide_generation_request(${own}::uuid, true, 'fine')`.execute(tx),
+    );
+    const [row] = await fx.su<{ status: string; approved_by: string }[]>`
+      select status, approved_by from public.generation_requests where id = ${own}`;
+    expect(row).toEqual({ status: "queued", approved_by: second.id });
+  });
+});
+
+describe("platform settings are typed by key", () => {
+  it("refuses a value of the wrong type or out of bounds, so inserts that read it keep working", async () => {
+    const admin = await createUser(fx.su, { admin: true });
+    const set = (key: string, value: unknown) =>
+      sqlState(
+        asUser(fx.db, admin.claims, (tx) =>
+          tx
+            .updateTable("platform_settings")
+            .set({ value: value as never, updated_by: admin.id })
+            .where("key", "=", key)
+            .execute(),
+        ),
+      );
+    const refused: [string, unknown][] = [
+      ["max_epochs", "lots"],
+      ["max_epochs", 20.5],
+      ["max_epochs", 1e9],
+      ["max_sample_size", 0],
+      ["max_active_jobs_per_user", -1],
+      ["max_active_jobs_per_user", { n: 5 }],
+      ["generation_requires_approval", 1],
+      ["generation_requires_approval", "yes"],
+      ["job_max_attempts", 21],
+      ["max_optimization_trials", [100]],
+    ];
+    const wrong: string[] = [];
+    for (const [key, value] of refused) {
+      const state = await set(key, value);
+      if (state !== CHECK) wrong.push(`${key} = ${JSON.stringify(value)}: ${state}`);
+    }
+    expect(wrong).toEqual([]);
+    expect(await set("max_epochs", 2000)).toBe("ok");
+    expect(
+      await sqlState(fx.su`update public.platform_settings set value = 'null' where key = 'max_epochs'`),
+    ).toBe(CHECK);
+    expect(
+      await sqlState(fx.su`insert into public.platform_settings (key, value) values ('max_epoch', '10')`),
+    ).toBe(CHECK);
+    const user = await createUser(fx.su);
+    const dataset = await createDataset(fx.su, user.id);
+    expect(
+      await sqlState(
+        asUser(fx.db, user.claims, (tx) =>
+          tx
+            .insertInto("generation_requests")
+            .values({ owner_id: user.id, dataset_id: dataset, model_type: "ctgan", sample_size: 10 })
+            .execute(),
+        ),
+      ),
+    ).toBe("ok");
+  });
+});
+
+describe("push tokens", () => {
+  it("are unique per user: registering a device another account had does not reveal it, and moves it", async () => {
+    const A = await createUser(fx.su);
+    const B = await createUser(fx.su);
+    const token = randomUUID();
+    const register = (u: TestUser) =>
+      sqlState(
+        asUser(fx.db, u.claims, (tx) =>
+          tx.insertInto("push_tokens").values({ user_id: u.id, token, platform: "ios" }).execute(),
+        ),
+      );
+    expect(await register(A)).toBe("ok");
+    expect(await register(B)).toBe("ok");
+    const owners = await fx.su<
+      { user_id: string }[]
+    >`select user_id from public.push_tokens where token = ${token}`;
+    expect(owners).toEqual([{ user_id: B.id }]);
+    expect(await register(B)).toBe("23505");
+  });
+});
