@@ -6,7 +6,7 @@ import { rowCount } from "../data/table.ts";
 import type { TableMetadata } from "../data/metadata.ts";
 import { dateText } from "../data/write.ts";
 import { encodeNumeric } from "./transformer/column-codec.ts";
-import type { ColumnSpec } from "./transformer/column-codec.ts";
+import type { ColumnSpec, NumericSpec } from "./transformer/column-codec.ts";
 
 /**
  * The privacy guard: no synthetic row may reproduce a training row that fewer than `minRowCount` real
@@ -133,13 +133,28 @@ export function canonicalRowKeys(
 
 function columnTokens(cells: Cell[], spec: ColumnSpec, metadata: TableMetadata): string[] {
   if (spec.kind === "numeric") {
-    const values = encodeNumeric(spec, cells);
+    const values = numbersOf(spec, cells);
     const meta = metadata.columns.find((c) => c.name === spec.name);
     return Array.from(values, (v) =>
       Number.isNaN(v) ? MISSING : spec.sdtype === "datetime" ? dateText(new Date(v), meta) : String(v),
     );
   }
   return cells.map(categoryToken);
+}
+
+/** A cell the codec cannot read back as a number (it writes none) counts as missing: the guard errs towards a match. */
+function numbersOf(spec: NumericSpec, cells: Cell[]): Float64Array {
+  try {
+    return encodeNumeric(spec, cells);
+  } catch {
+    return Float64Array.from(cells, (cell) => {
+      try {
+        return encodeNumeric(spec, [cell])[0];
+      } catch {
+        return NaN;
+      }
+    });
+  }
 }
 
 /** As the writers print it: 1 and "1" are one value, a Date its ISO text; missing is its own token. */
