@@ -183,6 +183,11 @@ describe("privacy guard", () => {
     expect(report.notes.some((n) => n.startsWith("The privacy guard could not run"))).toBe(true);
     // A version 1 file cannot smuggle hashes in, and the header must agree with the file's version.
     expect(() => decodeArtifact(rewriteHeader(bytes, 1, (h) => h))).toThrow(/header is invalid/);
+    const moved = rewriteHeader(bytes, 2, (h) => ({
+      ...h,
+      rareRows: { ...(h.rareRows as object), columns: ["colour", "size"] },
+    }));
+    expect(() => decodeArtifact(moved)).toThrow(/made over other columns/);
   });
 });
 

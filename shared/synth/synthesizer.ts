@@ -149,6 +149,10 @@ export class Synthesizer {
     if (isNeural(this.kind) ? !this.transformer || !this.model : !this.copula) {
       throw synthError("INTERNAL_ERROR", `a ${this.kind} synthesizer is missing its parts`);
     }
+    const compared = this.specs.filter((s) => s.kind !== "generated").map((s) => s.name);
+    if (this.rareRows && this.rareRows.columns.join("\u0000") !== compared.join("\u0000")) {
+      throw synthError("INVALID_ARTIFACT", "the stored training-row hashes were made over other columns");
+    }
   }
 
   static async fit(
