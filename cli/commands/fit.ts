@@ -12,7 +12,15 @@ export function addFitOptions(command: Command): Command {
     .option("--metadata <file>", "column metadata JSON (SDV single-table format or synth's own)")
     .option("--config <json>", "more hyperparameters as JSON, e.g. '{\"generator_dim\":[128,128]}'")
     .option("--time-budget <seconds>", "stop training after this long, keeping the model")
-    .option("--backend <backend>", "tfjs backend: wasm | cpu", "wasm");
+    .option("--backend <backend>", "tfjs backend: wasm | cpu", "wasm")
+    .option(
+      "--privacy-min-row-count <k>",
+      "privacy guard: a real row seen fewer than k times is never output (2)",
+    )
+    .option(
+      "--no-privacy-guard",
+      "let synthetic rows copy unique real rows (the model then keeps no row hashes)",
+    );
 }
 
 export function register(program: Command): void {

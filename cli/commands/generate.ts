@@ -7,6 +7,7 @@ import {
   fitFromFlags,
   outputFormatOf,
   parseFlags,
+  guardSummary,
   readTableFile,
   writeTableFile,
 } from "../synth-io.ts";
@@ -41,12 +42,15 @@ export function register(program: Command): void {
     const { table, metadata } = await readTableFile(data, flags.metadata);
     const synth = await fitFromFlags(table, metadata, flags);
     const rows = flags.rows ?? table.data[0].length;
-    const out = await synth.sample(rows, { seed: flags.seed ?? 0 });
+    const { table: out, privacy } = await synth.sampleWithReport(rows, { seed: flags.seed ?? 0 });
     await writeTableFile(out, synth.metadata, flags.out);
     synth.dispose();
-    process.stderr.write(`wrote ${rows} synthetic rows to ${flags.out} (${flags.model})\n`);
+    process.stderr.write(
+      `wrote ${out.data[0]?.length ?? 0} synthetic rows to ${flags.out} (${flags.model})\n`,
+    );
+    process.stderr.write(guardSummary(out.data[0]?.length ?? 0, privacy));
     if (flags.report !== undefined || flags.html !== undefined) {
-      const report = evaluate(table, out, synth.metadata, { seed: flags.seed ?? 0 });
+      const report = evaluate(table, out, synth.metadata, { seed: flags.seed ?? 0, privacyGuard: privacy });
       await writeReportFiles(report, flags.report, flags.html);
       process.stdout.write(summarise(report));
     }

@@ -9,7 +9,7 @@ import { distributions } from "./distributions.ts";
 import { mlEfficacy } from "./ml/ml-efficacy.ts";
 import { privacy } from "./privacy.ts";
 import { qualityReport } from "./quality.ts";
-import { REPORT_VERSION, reportSchema, type Report } from "./report-schema.ts";
+import { REPORT_VERSION, privacyGuardSchema, reportSchema, type Report } from "./report-schema.ts";
 
 const tableSchema = z.custom<Table>(
   (v) =>
@@ -29,6 +29,8 @@ export const evaluateOptionsSchema = z.object({
   /** Seeds the random baseline of DCR and the learner. */
   seed: z.number().int().default(0),
   privacy: z.boolean().default(true),
+  /** What the sampler's privacy guard did (Synthesizer.sampleWithReport), shown beside the copy shares. */
+  privacyGuard: privacyGuardSchema.optional(),
   mlEfficacy: z.boolean().default(true),
   /** Equal-width bins for numerical columns in contingency tables (SDMetrics default 10). */
   bins: z.number().int().min(2).max(1000).default(10),
@@ -109,8 +111,17 @@ export function evaluate(
           randomMedianDcr: finiteOrNull(p.baselineProtection.randomMedianDcr),
         },
         overfittingProtection: p.overfittingProtection,
+        exactCopies: p.exactCopies,
+        guard: opts.privacyGuard ?? null,
       };
     });
+    if (priv.exactCopies?.warning) notes.push(priv.exactCopies.warning);
+    if (opts.privacyGuard?.status === "unavailable" && opts.privacyGuard.reason !== null)
+      notes.push(`The privacy guard could not run: ${opts.privacyGuard.reason}.`);
+    if (opts.privacyGuard !== undefined && opts.privacyGuard.dropped > 0)
+      notes.push(
+        `The privacy guard dropped ${opts.privacyGuard.dropped} synthetic rows that still reproduced a rare real row after ${opts.privacyGuard.rounds} resampling rounds.`,
+      );
     if (!opts.holdout)
       notes.push("DCR overfitting protection needs a holdout table (real rows the model never saw).");
   }

@@ -58,6 +58,33 @@ export const distributionSchema = z.discriminatedUnion("kind", [
   }),
 ]);
 
+/** Synthetic rows equal on every compared column to a real row (privacy.ts exactCopies). */
+export const exactCopiesSchema = z.object({
+  /** Share of synthetic rows equal to a real row that occurs once in the real table (a disclosed person). */
+  uniqueRealRowShare: z.number().min(0).max(1),
+  /** Share of synthetic rows equal to any real row. */
+  anyRealRowShare: z.number().min(0).max(1),
+  /** Share of real rows that have a twin in the real table: copies of those are not a disclosure. */
+  realDuplicateShare: z.number().min(0).max(1),
+  uniqueRealRowCopies: z.number().int(),
+  anyRealRowCopies: z.number().int(),
+  columnsCompared: z.array(z.string()),
+  /** Set when uniqueRealRowShare > 0. */
+  warning: z.string().nullable(),
+});
+
+/** What the sampler's privacy guard did (shared/synth/privacy-guard.ts), when the sampler says. */
+export const privacyGuardSchema = z.object({
+  status: z.enum(["on", "off", "unavailable"]),
+  minRowCount: z.number().int().nullable(),
+  rareTrainingRows: z.number().int().nullable(),
+  resampled: z.number().int(),
+  dropped: z.number().int(),
+  rounds: z.number().int(),
+  maxRounds: z.number().int(),
+  reason: z.string().nullable(),
+});
+
 export const privacySchema = z.object({
   dcr: z.object({
     min: num,
@@ -78,6 +105,10 @@ export const privacySchema = z.object({
       holdoutRows: z.number().int(),
     })
     .nullable(),
+  /** Added within version 1: reports written before the privacy guard lack the next two. */
+  exactCopies: exactCopiesSchema.optional(),
+  /** null: the report was made from files, without the sampler's guard report. */
+  guard: privacyGuardSchema.nullable().optional(),
 });
 
 export const mlEfficacySchema = z.object({

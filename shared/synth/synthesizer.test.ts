@@ -177,8 +177,8 @@ describe("Synthesizer", () => {
     expect(() => decodeArtifact(wrongMagic)).toThrow(/magic/);
     expect(() => decodeArtifact(bytes.slice(0, 40))).toThrow(/truncated/);
     const future = bytes.slice();
-    new DataView(future.buffer).setUint32(8, 2, true);
-    expect(() => decodeArtifact(future)).toThrow(/unsupported model format version 2/);
+    new DataView(future.buffer).setUint32(8, 3, true);
+    expect(() => decodeArtifact(future)).toThrow(/unsupported model format version 3/);
     const renamed = bytes.slice();
     const at = new TextDecoder("latin1").decode(bytes).indexOf('"gaussian_copula"');
     renamed[at + 15] = "b".charCodeAt(0);

@@ -65,6 +65,22 @@ ${card("Data structure", fmt(d.dataStructure), grade(d.dataStructure, 0.99, 0.9)
 </div>${list}${structure}</section>`;
 }
 
+/** Exact copies of real rows and the sampler's guard: absent from reports made before the guard existed. */
+function exactCopyCards(p: NonNullable<Report["privacy"]>): string {
+  const e = p.exactCopies;
+  if (e === undefined) return "";
+  const g = p.guard ?? null;
+  const guardText =
+    g === null
+      ? "not known (the report was made from files; the sampler's guard report was not given)"
+      : g.status === "on"
+        ? `on, k = ${g.minRowCount ?? "n/a"}: ${g.resampled} rows resampled in ${g.rounds} of at most ${g.maxRounds} rounds, ${g.dropped} dropped`
+        : `${g.status}${g.reason === null ? "" : ` (${escapeHtml(g.reason)})`}`;
+  const warning = e.warning === null ? "" : `<p class="warning"><b>Warning:</b> ${escapeHtml(e.warning)}</p>`;
+  return `${card("Copies of unique real rows", pct(e.uniqueRealRowShare), e.uniqueRealRowCopies === 0 ? "good" : "poor", `${e.uniqueRealRowCopies} synthetic rows equal, on every compared column, a real row that occurs once in the real table: each one discloses a real record. Privacy guard: ${guardText}.${warning}`)}
+${card("Copies of any real row", pct(e.anyRealRowShare), "info", `${e.anyRealRowCopies} synthetic rows equal some real row. Beside it, ${pct(e.realDuplicateShare)} of the real rows have a twin in the real table: copies of rows many people share disclose no one.`)}`;
+}
+
 function privacySection(r: Report): string {
   const p = r.privacy;
   if (p === null) return `<section><h2>Privacy</h2><p>Not computed.</p></section>`;
@@ -72,6 +88,7 @@ function privacySection(r: Report): string {
   const of = p.overfittingProtection;
   const copyClass = p.copyShare <= 0.01 ? "good" : p.copyShare <= 0.05 ? "fair" : "poor";
   return `<section><h2>Privacy</h2><div class="cards">
+${exactCopyCards(p)}
 ${card("Copied rows", pct(p.copyShare), copyClass, `The share of synthetic rows that copy a real row: every category equal and every number within ${pct(p.copyTolerance)} of the real value. Identical rows (distance 0): ${pct(p.dcr.exactShare)}.`)}
 ${card("Distance to closest record", `median ${fmt(p.dcr.median)}`, "info", `For each synthetic row, the distance to the most similar real row: the mean over columns of |difference| / real range for numbers and dates (at most 1), and 0 or 1 for categories. 0 means identical to a real row. 5th percentile ${fmt(p.dcr.p05)}, mean ${fmt(p.dcr.mean)}.`)}
 ${card("DCR baseline protection", fmt(bp.score), grade(bp.score, 0.8, 0.5), `Median distance of the synthetic rows (${fmt(bp.syntheticMedianDcr)}) divided by that of random rows drawn uniformly within the real ranges and categories (${fmt(bp.randomMedianDcr)}), at most 1. Near 1: synthetic rows are as far from real rows as random ones; near 0: they sit on top of real rows.`)}
@@ -163,6 +180,7 @@ td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
 .bar-fill { display: block; height: 100%; background: var(--na); }
 .bar-fill.good { background: var(--good); } .bar-fill.fair { background: var(--fair); } .bar-fill.poor { background: var(--poor); }
 .notes { color: #4b5563; font-size: 12.5px; }
+.warning { color: var(--poor); }
 summary { cursor: pointer; font-weight: 600; margin: 8px 0; }
 `;
 
