@@ -3,7 +3,13 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { synthError } from "../../shared/errors.ts";
 import { decodeArtifact, readArtifactHeader } from "../../shared/synth/artifact.ts";
-import { outputFormatOf, parseFlags, prepareBackend, writeTableFile } from "../synth-io.ts";
+import {
+  EXCEL_SAFE_CSV_HELP,
+  outputFormatOf,
+  parseFlags,
+  prepareBackend,
+  writeTableFile,
+} from "../synth-io.ts";
 
 const flagsSchema = z.object({
   rows: z.string().regex(/^\d+$/, "--rows must be a non-negative integer").transform(Number),
@@ -11,6 +17,7 @@ const flagsSchema = z.object({
   out: z.string(),
   condition: z.array(z.string()).default([]),
   backend: z.enum(["wasm", "cpu"]).default("wasm"),
+  excelSafeCsv: z.boolean().default(false),
 });
 
 /** --condition column=value, repeatable. */
@@ -42,6 +49,7 @@ export function register(program: Command): void {
       [],
     )
     .option("--backend <backend>", "tfjs backend: wasm | cpu", "wasm")
+    .option("--excel-safe-csv", EXCEL_SAFE_CSV_HELP)
     .action(async (modelPath: string, raw: unknown) => {
       const flags = parseFlags(flagsSchema, raw);
       outputFormatOf(flags.out);
@@ -53,7 +61,7 @@ export function register(program: Command): void {
         ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
         ...(Object.keys(conditions).length > 0 ? { conditions } : {}),
       });
-      await writeTableFile(table, synth.metadata, flags.out);
+      await writeTableFile(table, synth.metadata, flags.out, { excelSafeCsv: flags.excelSafeCsv });
       synth.dispose();
       process.stderr.write(`wrote ${flags.rows} rows to ${flags.out}\n`);
     });

@@ -8,8 +8,14 @@ import type { ColumnMetadata, TableMetadata } from "./metadata.ts";
 import { rowCount, type Cell, type Table } from "./table.ts";
 
 export const writeOptionsSchema = z.object({
-  /** Prefix cells that a spreadsheet would run as formulas (CSV and xlsx); on by default. */
-  neutraliseFormulas: z.boolean().default(true),
+  /**
+   * CSV only, off by default: prefix an apostrophe to fields a spreadsheet would run as a formula (those starting
+   * with = + - @, a tab or a carriage return, plain numbers excepted). The cost: those values no longer read back
+   * as themselves (a category "-1 year" becomes "'-1 year"), so such a CSV does not round-trip. Without it every
+   * format reproduces every value exactly, as pandas and SDV users expect. xlsx never needs it: text is written
+   * as string cells, which a spreadsheet never evaluates.
+   */
+  excelSafe: z.boolean().default(false),
   /** CSV field delimiter. */
   delimiter: z.enum([",", ";", "\t", "|"]).default(","),
   /** CSV row terminator: RFC 4180 says CRLF. */
@@ -90,7 +96,7 @@ export function writeCsv(table: Table, metadata: TableMetadata, options: Resolve
   const d = options.delimiter;
   const nl = options.newline;
   sink.write(
-    table.columns.map((c) => csvField(options.neutraliseFormulas ? neutraliseFormula(c) : c, d)).join(d) + nl,
+    table.columns.map((c) => csvField(options.excelSafe ? neutraliseFormula(c) : c, d)).join(d) + nl,
   );
   const n = rowCount(table);
   const width = table.columns.length;
@@ -98,7 +104,7 @@ export function writeCsv(table: Table, metadata: TableMetadata, options: Resolve
     let line = "";
     for (let j = 0; j < width; j++) {
       if (j > 0) line += d;
-      line += csvField(cellText(table.data[j][i], metas[j], options.neutraliseFormulas), d);
+      line += csvField(cellText(table.data[j][i], metas[j], options.excelSafe), d);
     }
     sink.write(line + nl);
   }
