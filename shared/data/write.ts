@@ -118,21 +118,29 @@ function jsonValue(cell: Cell, meta: ColumnMetadata | undefined): string | numbe
   return cell;
 }
 
-function recordJson(table: Table, metas: (ColumnMetadata | undefined)[], i: number): string {
-  const record: Record<string, unknown> = {};
-  for (let j = 0; j < table.columns.length; j++)
-    record[table.columns[j]] = jsonValue(table.data[j][i], metas[j]);
-  return JSON.stringify(record);
+/**
+ * A record written by hand: an object built by assignment would lose a column named "__proto__" (assigning to
+ * it sets the prototype), and JSON.stringify would then leave it out. Keys are quoted once per table.
+ */
+function recordJson(table: Table, metas: (ColumnMetadata | undefined)[], keys: string[], i: number): string {
+  let out = "{";
+  for (let j = 0; j < keys.length; j++) {
+    const v = jsonValue(table.data[j][i], metas[j]);
+    const text = typeof v === "string" ? JSON.stringify(v) : String(v);
+    out += `${j > 0 ? "," : ""}${keys[j]}${text}`;
+  }
+  return `${out}}`;
 }
 
 export function writeJson(table: Table, metadata: TableMetadata, lines: boolean): Uint8Array {
   const metas = metaList(table, metadata);
+  const keys = table.columns.map((c) => `${JSON.stringify(c)}:`);
   const sink = new TextSink();
   const n = rowCount(table);
   if (!lines) sink.write("[");
   for (let i = 0; i < n; i++) {
-    if (lines) sink.write(`${recordJson(table, metas, i)}\n`);
-    else sink.write(`${i > 0 ? ",\n" : "\n"}${recordJson(table, metas, i)}`);
+    if (lines) sink.write(`${recordJson(table, metas, keys, i)}\n`);
+    else sink.write(`${i > 0 ? ",\n" : "\n"}${recordJson(table, metas, keys, i)}`);
   }
   if (!lines) sink.write("\n]\n");
   return sink.bytes();
