@@ -272,11 +272,6 @@ export class RawColumn {
     this.pushNull();
   }
 
-  /** Whether any cell is still held as a token (resolveMissingTokens not run yet). */
-  get hasUnresolvedTokens(): boolean {
-    return !this.tokensResolved && this.tokenRows.size > 0;
-  }
-
   /**
    * Decides which tokens of this column are missing, once it is read. With `declared` (the column metadata's
    * missingValues) exactly those texts are missing, tokens or not, and every other token is a value. Otherwise
