@@ -20,6 +20,11 @@ const NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships
 const EXCEL_MAX_ROWS = 1_048_576;
 const EXCEL_MAX_COLUMNS = 16_384;
 const EXCEL_MAX_CELL_CHARS = 32_767;
+/**
+ * Every zip entry's modification time: fixed, so the same table always gives the same bytes (the time of writing
+ * would make two writes differ). Local midnight of 1980-01-01, the first time a zip can hold, in any time zone.
+ */
+const ENTRY_TIME = new Date(1980, 0, 1);
 
 const CONTENT_TYPES =
   XML_HEAD +
@@ -129,6 +134,7 @@ export async function writeXlsx(
   });
   const addFile = (name: string, text: string): void => {
     const f = new ZipDeflate(name, { level: 6 });
+    f.mtime = ENTRY_TIME;
     zip.add(f);
     f.push(strToU8(text), true);
   };
@@ -139,6 +145,7 @@ export async function writeXlsx(
   addFile("xl/styles.xml", STYLES);
 
   const sheet = new ZipDeflate("xl/worksheets/sheet1.xml", { level: 6 });
+  sheet.mtime = ENTRY_TIME;
   zip.add(sheet);
   const encoder = new TextEncoder();
   let buffer = "";
