@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FILE_FORMATS } from "./formats.ts";
+import { FILE_FORMATS, formatFromFileName } from "./formats.ts";
 import { loadTable } from "./load.ts";
 import type { TableMetadata } from "./metadata.ts";
 import { profileTable } from "./profile.ts";
@@ -65,6 +65,22 @@ describe("column names that are Object.prototype keys", () => {
     expect(parseMetadataJson(text)).toEqual(metadata);
     // Our own metadata JSON too.
     expect(parseMetadataJson(JSON.stringify(metadata))).toEqual(metadata);
+  });
+
+  it("an SDV sdtype spelled like an Object.prototype key is an unknown sdtype, not personal data", () => {
+    const sdv = { columns: { a: { sdtype: "constructor" }, b: { sdtype: "toString" } } };
+    expect(fromSdvMetadata(sdv)).toEqual({
+      columns: [
+        { name: "a", sdtype: "categorical" },
+        { name: "b", sdtype: "categorical" },
+      ],
+    });
+  });
+
+  it("a file extension spelled like an Object.prototype key is no format", () => {
+    expect(formatFromFileName("out.constructor")).toBeUndefined();
+    expect(formatFromFileName("out.__proto__")).toBeUndefined();
+    expect(formatFromFileName("out.CSV")).toBe("csv");
   });
 
   it("the profile names every column", () => {

@@ -104,7 +104,7 @@ export function fromSdvMetadata(input: unknown): TableMetadata {
     const col: ColumnMetadata = { name, sdtype: "categorical" };
     const known = ["numerical", "categorical", "boolean", "datetime", "id", "text"] as const;
     if ((known as readonly string[]).includes(c.sdtype)) col.sdtype = c.sdtype as Sdtype;
-    else if (c.sdtype in SDV_PII_SDTYPES) {
+    else if (Object.hasOwn(SDV_PII_SDTYPES, c.sdtype)) {
       col.pii = SDV_PII_SDTYPES[c.sdtype];
       col.sdtype = "categorical";
     }
