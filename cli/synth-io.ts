@@ -38,8 +38,29 @@ export function outputFormatOf(path: string): FileFormat {
   return format;
 }
 
-export async function writeTableFile(table: Table, metadata: TableMetadata, path: string): Promise<void> {
-  await writeFile(path, await writeTable(table, metadata, outputFormatOf(path)));
+/** The help line of --excel-safe-csv, shared by every command that writes a table. */
+export const EXCEL_SAFE_CSV_HELP =
+  "CSV output: prefix ' to values starting with = + - @ so a spreadsheet never runs them as formulas " +
+  "(those values then no longer read back as themselves)";
+
+/**
+ * Writes a table in the format its file name asks for. Every value is written exactly as it is, unless
+ * `excelSafeCsv` asks for spreadsheet-safe CSV (see writeOptionsSchema.excelSafe for its cost).
+ */
+export async function writeTableFile(
+  table: Table,
+  metadata: TableMetadata,
+  path: string,
+  options: { excelSafeCsv?: boolean } = {},
+): Promise<void> {
+  const format = outputFormatOf(path);
+  if (options.excelSafeCsv === true && format !== "csv") {
+    process.stderr.write(`note: --excel-safe-csv applies to CSV output only; ${path} is ${format}\n`);
+  }
+  await writeFile(
+    path,
+    await writeTable(table, metadata, format, { excelSafe: options.excelSafeCsv === true }),
+  );
 }
 
 const int = (name: string) =>

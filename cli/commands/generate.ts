@@ -6,6 +6,7 @@ import {
   fitFlagsSchema,
   fitFromFlags,
   outputFormatOf,
+  EXCEL_SAFE_CSV_HELP,
   parseFlags,
   guardSummary,
   readTableFile,
@@ -18,6 +19,7 @@ const generateFlagsSchema = fitFlagsSchema.extend({
   out: z.string(),
   report: z.string().optional(),
   html: z.string().optional(),
+  excelSafeCsv: z.boolean().default(false),
 });
 
 export function register(program: Command): void {
@@ -35,7 +37,8 @@ export function register(program: Command): void {
       .option(
         "--html <file>",
         "also score the sample against the real table: self-contained HTML report (with or without --report)",
-      ),
+      )
+      .option("--excel-safe-csv", EXCEL_SAFE_CSV_HELP),
   ).action(async (data: string, raw: unknown) => {
     const flags = parseFlags(generateFlagsSchema, raw);
     outputFormatOf(flags.out);
@@ -43,7 +46,7 @@ export function register(program: Command): void {
     const synth = await fitFromFlags(table, metadata, flags);
     const rows = flags.rows ?? table.data[0].length;
     const { table: out, privacy } = await synth.sampleWithReport(rows, { seed: flags.seed ?? 0 });
-    await writeTableFile(out, synth.metadata, flags.out);
+    await writeTableFile(out, synth.metadata, flags.out, { excelSafeCsv: flags.excelSafeCsv });
     synth.dispose();
     process.stderr.write(
       `wrote ${out.data[0]?.length ?? 0} synthetic rows to ${flags.out} (${flags.model})\n`,

@@ -3,7 +3,14 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { synthError } from "../../shared/errors.ts";
 import { decodeArtifact, readArtifactHeader } from "../../shared/synth/artifact.ts";
-import { guardSummary, outputFormatOf, parseFlags, prepareBackend, writeTableFile } from "../synth-io.ts";
+import {
+  EXCEL_SAFE_CSV_HELP,
+  guardSummary,
+  outputFormatOf,
+  parseFlags,
+  prepareBackend,
+  writeTableFile,
+} from "../synth-io.ts";
 
 const flagsSchema = z.object({
   rows: z.string().regex(/^\d+$/, "--rows must be a non-negative integer").transform(Number),
@@ -17,6 +24,7 @@ const flagsSchema = z.object({
     .regex(/^\d+$/, "--privacy-min-row-count must be a non-negative integer")
     .transform(Number)
     .optional(),
+  excelSafeCsv: z.boolean().default(false),
 });
 
 /** --condition column=value, repeatable. */
@@ -50,6 +58,7 @@ export function register(program: Command): void {
     .option("--backend <backend>", "tfjs backend: wasm | cpu", "wasm")
     .option("--privacy-min-row-count <k>", "privacy guard: at most the k the model was fitted with")
     .option("--no-privacy-guard", "let synthetic rows copy unique real rows")
+    .option("--excel-safe-csv", EXCEL_SAFE_CSV_HELP)
     .action(async (modelPath: string, raw: unknown) => {
       const flags = parseFlags(flagsSchema, raw);
       outputFormatOf(flags.out);
@@ -70,7 +79,7 @@ export function register(program: Command): void {
             }
           : {}),
       });
-      await writeTableFile(table, synth.metadata, flags.out);
+      await writeTableFile(table, synth.metadata, flags.out, { excelSafeCsv: flags.excelSafeCsv });
       synth.dispose();
       const written = table.data[0]?.length ?? 0;
       process.stderr.write(`wrote ${written} rows to ${flags.out}\n`);

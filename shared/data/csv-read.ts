@@ -325,15 +325,16 @@ export function readCsv(bytes: Uint8Array, limits: DataLimits, delimiterHint?: D
       const idx = cache.find(bytes, s, e, h);
       if (idx >= 0) {
         const v = cache.values[idx];
-        if (v === null) col.pushNull();
+        if (v === null) col.pushMissingToken(cache.tokens[idx]!);
         else col.pushInterned(v);
         return;
       }
     }
     const text = fieldText();
     if (text.length <= 4 && MISSING_TOKENS.has(text.trim())) {
-      col.pushNull();
-      if (cacheable && !cache.full) cache.add(bytes, s, e, h, null);
+      // Held as missing; the column decides once read whether each token is missing or a value.
+      col.pushText(text);
+      if (cacheable && !cache.full && text.trim() !== "") cache.add(bytes, s, e, h, null, text);
       return;
     }
     if (fQuoted || b0 === 0x20 || b0 === 0x09) {
