@@ -8,7 +8,7 @@ import { diagnostics } from "./diagnostics.ts";
 import { distributions } from "./distributions.ts";
 import { mlEfficacy } from "./ml/ml-efficacy.ts";
 import { privacy } from "./privacy.ts";
-import { qualityReport } from "./quality.ts";
+import { DEFAULT_MAX_PAIR_DETAILS, qualityReport } from "./quality.ts";
 import { REPORT_VERSION, reportSchema, type Report } from "./report-schema.ts";
 
 const tableSchema = z.custom<Table>(
@@ -32,6 +32,8 @@ export const evaluateOptionsSchema = z.object({
   mlEfficacy: z.boolean().default(true),
   /** Equal-width bins for numerical columns in contingency tables (SDMetrics default 10). */
   bins: z.number().int().min(2).max(1000).default(10),
+  /** Column pairs detailed in the report at most (the scores average every pair): wide tables stay small. */
+  maxPairDetails: z.number().int().min(0).default(DEFAULT_MAX_PAIR_DETAILS),
   /** Clock for timings (injected so shared/ reads no global clock it cannot replace); defaults to Date.now. */
   now: z.custom<() => number>((v) => typeof v === "function").optional(),
 });
@@ -85,7 +87,19 @@ export function evaluate(
   if (scored.primaryKey !== undefined && !synthetic.columns.includes(scored.primaryKey))
     delete scored.primaryKey;
 
-  const quality = timed("quality", () => qualityReport(real, synthetic, scored, { bins: opts.bins }));
+  const quality = timed("quality", () =>
+    qualityReport(real, synthetic, scored, {
+      bins: opts.bins,
+      maxPairDetails: opts.maxPairDetails,
+      seed: opts.seed,
+    }),
+  );
+  const pd = quality.pairDetails;
+  if (pd.selection === "bounded")
+    notes.push(
+      `${pd.detailed} of ${pd.total} column pairs are detailed (the ${pd.heatmapPairs} pairs of the ${pd.heatmapColumns.length} heatmap columns, ` +
+        `the ${pd.worst} other worst pairs and a seeded sample of ${pd.sampled}); every pair is in the scores.`,
+    );
   const diag = timed("diagnostics", () => diagnostics(real, synthetic, scored));
   const plots = timed("distributions", () => distributions(real, synthetic, scored));
 
@@ -143,6 +157,7 @@ export function evaluate(
       relatedPairs: quality.relatedPairs,
       columnShapes: quality.columnShapes,
       columnPairTrends: quality.columnPairTrends,
+      pairDetails: quality.pairDetails,
     },
     diagnostics: diag,
     privacy: priv,

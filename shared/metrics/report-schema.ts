@@ -33,6 +33,16 @@ export const pairTrendSchema = z.object({
   related: z.boolean(),
 });
 
+export const pairDetailsSchema = z.object({
+  total: z.number().int(),
+  detailed: z.number().int(),
+  selection: z.enum(["all", "bounded"]),
+  heatmapPairs: z.number().int(),
+  worst: z.number().int(),
+  sampled: z.number().int(),
+  heatmapColumns: z.array(z.string()),
+});
+
 export const distributionSchema = z.discriminatedUnion("kind", [
   z.object({
     column: z.string(),
@@ -107,6 +117,8 @@ export const reportSchema = z.object({
     relatedPairs: qualityScoresSchema.extend({ pairsScored: z.number().int(), pairsTotal: z.number().int() }),
     columnShapes: z.array(columnShapeSchema),
     columnPairTrends: z.array(pairTrendSchema),
+    /** Which pairs columnPairTrends details out of how many were scored (absent in reports before it). */
+    pairDetails: pairDetailsSchema.optional(),
   }),
   diagnostics: z.object({
     overall: score,
