@@ -139,6 +139,12 @@ export function evaluate(
       const target = opts.target;
       const holdout = opts.holdout;
       ml = timed("mlEfficacy", () => mlEfficacy(real, synthetic, holdout, scored, target, rng.fork()));
+      const cap = ml.classCap;
+      if (cap)
+        notes.push(
+          `The target ${JSON.stringify(target)} has ${cap.classes} classes: ML efficacy trains on the ${cap.kept} most frequent ` +
+            `and groups the other ${cap.grouped} as one class (${(cap.otherTestShare * 100).toFixed(1)}% of the test rows).`,
+        );
     }
   } else if (opts.mlEfficacy) notes.push("ML efficacy needs a target column.");
 

@@ -99,6 +99,15 @@ export const mlEfficacySchema = z.object({
   real: z.number(),
   trainRows: z.object({ real: z.number().int(), synthetic: z.number().int() }),
   testRows: z.number().int(),
+  /** Present when the target's rarest classes were grouped as one (more than 50 classes). */
+  classCap: z
+    .object({
+      classes: z.number().int(),
+      kept: z.number().int(),
+      grouped: z.number().int(),
+      otherTestShare: z.number().min(0).max(1),
+    })
+    .optional(),
 });
 
 export const reportSchema = z.object({
