@@ -8,7 +8,7 @@ import { diagnostics } from "./diagnostics.ts";
 import { distributions } from "./distributions.ts";
 import { mlEfficacy } from "./ml/ml-efficacy.ts";
 import { privacy } from "./privacy.ts";
-import { DEFAULT_MAX_PAIR_DETAILS, qualityReport } from "./quality.ts";
+import { DEFAULT_MAX_PAIR_DETAILS, MAX_PAIR_CELL_VISITS, qualityReport } from "./quality.ts";
 import { REPORT_VERSION, reportSchema, type Report } from "./report-schema.ts";
 
 const tableSchema = z.custom<Table>(
@@ -34,6 +34,8 @@ export const evaluateOptionsSchema = z.object({
   bins: z.number().int().min(2).max(1000).default(10),
   /** Column pairs detailed in the report at most (the scores average every pair): wide tables stay small. */
   maxPairDetails: z.number().int().min(0).default(DEFAULT_MAX_PAIR_DETAILS),
+  /** Above pairs x rows this large, the pair scores average a seeded sample of pairs (with a note). */
+  maxPairCellVisits: z.number().positive().default(MAX_PAIR_CELL_VISITS),
   /** Clock for timings (injected so shared/ reads no global clock it cannot replace); defaults to Date.now. */
   now: z.custom<() => number>((v) => typeof v === "function").optional(),
 });
@@ -91,14 +93,21 @@ export function evaluate(
     qualityReport(real, synthetic, scored, {
       bins: opts.bins,
       maxPairDetails: opts.maxPairDetails,
+      maxPairCellVisits: opts.maxPairCellVisits,
       seed: opts.seed,
     }),
   );
   const pd = quality.pairDetails;
+  if (pd.scored < pd.total)
+    notes.push(
+      `${pd.total} column pairs x ${rowCount(real) + rowCount(synthetic)} rows is more than the pair metrics scan ` +
+        `(${opts.maxPairCellVisits} cells): the pair-trend scores average a seeded sample of ${pd.scored} pairs.`,
+    );
   if (pd.selection === "bounded")
     notes.push(
       `${pd.detailed} of ${pd.total} column pairs are detailed (the ${pd.heatmapPairs} pairs of the ${pd.heatmapColumns.length} heatmap columns, ` +
-        `the ${pd.worst} other worst pairs and a seeded sample of ${pd.sampled}); every pair is in the scores.`,
+        `the ${pd.worst} other worst pairs and a seeded sample of ${pd.sampled})` +
+        (pd.scored === pd.total ? "; every pair is in the scores." : "."),
     );
   const diag = timed("diagnostics", () => diagnostics(real, synthetic, scored));
   const plots = timed("distributions", () => distributions(real, synthetic, scored));

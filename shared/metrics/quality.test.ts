@@ -203,4 +203,30 @@ describe("wide tables", () => {
     const other = qualityReport(real.table, synthetic, real.meta, { maxPairDetails: 60, seed: 4 });
     expect(other.columnPairTrends.map(key)).not.toEqual(bounded.columnPairTrends.map(key));
   });
+
+  it("scores a seeded sample of pairs when pairs x rows exceed the scan limit, and says how many", () => {
+    const real = wide(1, 30, false);
+    const synthetic = wide(2, 30, true).table;
+    const full = qualityReport(real.table, synthetic, real.meta);
+    expect(full.pairDetails.scored).toBe(435);
+    // 400 rows (real + synthetic): a limit of 40 000 cells scores 100 pairs.
+    const sampled = qualityReport(real.table, synthetic, real.meta, { maxPairCellVisits: 40_000, seed: 2 });
+    expect(sampled.pairDetails).toMatchObject({ total: 435, scored: 100, detailed: 100, selection: "all" });
+    expect(sampled.relatedPairs.pairsTotal).toBe(435);
+    const mean = (ps: { score: number | null }[]) =>
+      ps.reduce((a, p) => a + (p.score ?? 0), 0) / ps.filter((p) => p.score !== null).length;
+    expect(sampled.allPairs.columnPairTrends).toBeCloseTo(mean(sampled.columnPairTrends), 12);
+    // A fair estimate of the full mean on this table.
+    expect(Math.abs(sampled.allPairs.columnPairTrends! - full.allPairs.columnPairTrends!)).toBeLessThan(0.02);
+    const bounded = qualityReport(real.table, synthetic, real.meta, {
+      maxPairCellVisits: 40_000,
+      maxPairDetails: 60,
+    });
+    expect(bounded.pairDetails).toMatchObject({
+      total: 435,
+      scored: 100,
+      detailed: 60,
+      selection: "bounded",
+    });
+  });
 });

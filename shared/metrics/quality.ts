@@ -163,6 +163,12 @@ const nonNull = (values: (number | null)[]): number[] => values.filter((v): v is
 export const DEFAULT_MAX_PAIR_DETAILS = 2000;
 /** Columns the heatmaps show at most; all pairs among them are always among the details. */
 export const HEATMAP_MAX_COLUMNS = 40;
+/**
+ * Pair scoring costs pairs x (real + synthetic rows) cell visits; above this many, the pair-trend scores
+ * average a seeded uniform sample of the pairs (as many as fit) instead of all of them, and say so. 2 000
+ * columns x 30 rows is 1.2e8 visits; 100 columns x 100 000 rows 1e9.
+ */
+export const MAX_PAIR_CELL_VISITS = 2e9;
 
 export interface QualityOptions {
   /** Equal-width bins for numerical columns in contingency tables (SDMetrics default 10). */
@@ -171,12 +177,16 @@ export interface QualityOptions {
   maxPairDetails?: number;
   /** Seeds the sample of detailed pairs when there are more pairs than `maxPairDetails`. */
   seed?: number;
+  /** Above this many pairs x rows, a sample of pairs is scored (default MAX_PAIR_CELL_VISITS). */
+  maxPairCellVisits?: number;
 }
 
 /** Which pairs `columnPairTrends` holds out of how many were scored. */
 export interface PairDetails {
-  /** Every pair of metric columns: all of them are in the scores. */
+  /** Every pair of metric columns. */
   total: number;
+  /** Pairs in the scores: all of them, unless pairs x rows exceeded MAX_PAIR_CELL_VISITS (a seeded sample). */
+  scored: number;
   /** Pairs in `columnPairTrends`. */
   detailed: number;
   /** "all" pairs, or "bounded": the heatmap columns' pairs, then the worst pairs, then a seeded sample. */
@@ -208,25 +218,49 @@ function addPair(t: PairTotals, p: PairTrend): void {
 /** Index of pair (i, j), i < j, in the row-major order of the upper triangle of n columns. */
 const pairIndex = (i: number, j: number, n: number): number => i * n - (i * (i + 1)) / 2 + (j - i - 1);
 
+/** Selection sampling (Knuth's algorithm S): exactly `k` of `total` stream positions, uniformly. */
+class PairSampler {
+  private seen = 0;
+  private taken = 0;
+
+  constructor(
+    private readonly total: number,
+    private readonly k: number,
+    private readonly rng: Rng,
+  ) {}
+
+  /** Whether the next pair is scored; draws nothing when every pair is. */
+  next(): boolean {
+    const left = this.total - this.seen++;
+    if (this.k >= this.total) return true;
+    if (this.rng.next() * left >= this.k - this.taken) return false;
+    this.taken++;
+    return true;
+  }
+}
+
 interface PairPass {
   totals: PairTotals;
   trends: PairTrend[];
   details: PairDetails;
 }
 
-function allPairs(prepared: PreparedColumn[]): PairPass {
+function allPairs(prepared: PreparedColumn[], sampler: PairSampler): PairPass {
   const kernel = new PairKernel();
   const totals: PairTotals = { sum: 0, count: 0, relatedSum: 0, relatedCount: 0 };
   const trends: PairTrend[] = [];
   for (let i = 0; i < prepared.length; i++) {
     for (let j = i + 1; j < prepared.length; j++) {
+      if (!sampler.next()) continue;
       const p = pairTrend(prepared[i], prepared[j], kernel);
       addPair(totals, p);
       trends.push(p);
     }
   }
+  const n = prepared.length;
   const details: PairDetails = {
-    total: trends.length,
+    total: (n * (n - 1)) / 2,
+    scored: trends.length,
     detailed: trends.length,
     selection: "all",
     heatmapPairs: 0,
@@ -242,7 +276,7 @@ function allPairs(prepared: PreparedColumn[]): PairPass {
  * score), the worst pairs, and a seeded uniform sample of all pairs, in table order. Memory is bounded by
  * `max`, not by the number of pairs.
  */
-function boundedPairs(prepared: PreparedColumn[], max: number, rng: Rng): PairPass {
+function boundedPairs(prepared: PreparedColumn[], max: number, rng: Rng, sampler: PairSampler): PairPass {
   const n = prepared.length;
   const total = (n * (n - 1)) / 2;
   const h = heatmapColumnCount(HEATMAP_MAX_COLUMNS, Math.floor(max / 2));
@@ -254,9 +288,13 @@ function boundedPairs(prepared: PreparedColumn[], max: number, rng: Rng): PairPa
   const kernel = new PairKernel();
   const columnSum = new Float64Array(n);
   const columnCount = new Float64Array(n);
-  let index = 0;
+  let index = -1;
+  let scored = 0;
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
+      index++;
+      if (!sampler.next()) continue;
+      scored++;
       const p = pairTrend(prepared[i], prepared[j], kernel);
       addPair(totals, p);
       if (p.score !== null) {
@@ -268,7 +306,6 @@ function boundedPairs(prepared: PreparedColumn[], max: number, rng: Rng): PairPa
       const entry = { index, score: p.score, item: p };
       worstKeeper.offer(entry);
       reservoir.offer(entry);
-      index++;
     }
   }
   const columnMean = (c: number) => (columnCount[c] === 0 ? Infinity : columnSum[c] / columnCount[c]);
@@ -300,6 +337,7 @@ function boundedPairs(prepared: PreparedColumn[], max: number, rng: Rng): PairPa
   const trends = [...kept.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p);
   const details: PairDetails = {
     total,
+    scored,
     detailed: trends.length,
     selection: "bounded",
     heatmapPairs: heat.length < 2 ? 0 : (heat.length * (heat.length - 1)) / 2,
@@ -327,10 +365,13 @@ export function qualityReport(
   const prepared = metricColumns(metadata).map((m) => prepare(m, real, synthetic, bins));
   const columnShapes = prepared.map((col) => columnShape(col, real, synthetic));
   const n = prepared.length;
+  const total = (n * (n - 1)) / 2;
+  const rng = createRng(options.seed ?? 0);
+  const rows = n === 0 ? 0 : prepared[0].realCodes.codes.length + prepared[0].syntheticCodes.length;
+  const visits = options.maxPairCellVisits ?? MAX_PAIR_CELL_VISITS;
+  const sampler = new PairSampler(total, Math.max(1, Math.floor(visits / Math.max(1, rows))), rng);
   const pass =
-    (n * (n - 1)) / 2 <= maxDetails
-      ? allPairs(prepared)
-      : boundedPairs(prepared, maxDetails, createRng(options.seed ?? 0));
+    total <= maxDetails ? allPairs(prepared, sampler) : boundedPairs(prepared, maxDetails, rng, sampler);
   const { totals } = pass;
   const shapeScore = mean(nonNull(columnShapes.map((s) => s.score)));
   const allPairScore = totals.count === 0 ? null : totals.sum / totals.count;

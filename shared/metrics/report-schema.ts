@@ -35,6 +35,7 @@ export const pairTrendSchema = z.object({
 
 export const pairDetailsSchema = z.object({
   total: z.number().int(),
+  scored: z.number().int(),
   detailed: z.number().int(),
   selection: z.enum(["all", "bounded"]),
   heatmapPairs: z.number().int(),

@@ -70,6 +70,7 @@ describe("synth evaluate on a wide table", () => {
       const report = reportSchema.parse(JSON.parse(readFileSync(file("report.json"), "utf8")));
       const pd = report.quality.pairDetails;
       expect(pd?.total).toBe(1_999_000);
+      expect(pd?.scored).toBe(1_999_000);
       expect(report.quality.relatedPairs.pairsTotal).toBe(1_999_000);
       expect(report.quality.columnPairTrends.length).toBe(2000);
       expect(pd?.detailed).toBe(2000);

@@ -108,7 +108,7 @@ ${card(`Trained on real (${metric})`, fmt(m.real), "info", `The same model train
 function heatmapScope(r: Report): string {
   const pd = r.quality.pairDetails;
   if (!pd || pd.selection === "all") return "";
-  return `<p class="muted" id="heatmap-scope">${pd.heatmapColumns.length} of ${r.quality.columnShapes.length} columns shown: those with the lowest mean pair score. Every one of the ${pd.total} pairs is in the scores above.</p>`;
+  return `<p class="muted" id="heatmap-scope">${pd.heatmapColumns.length} of ${r.quality.columnShapes.length} columns shown: those with the lowest mean pair score. ${pd.scored === pd.total ? `Every one of the ${pd.total} pairs is in the scores above.` : `The scores above average a seeded sample of ${pd.scored} of the ${pd.total} pairs.`}</p>`;
 }
 
 function detailTables(r: Report): string {
