@@ -122,13 +122,13 @@ describe("ML efficacy on a target with 400 classes", () => {
       { name: "code", sdtype: "categorical" },
     ],
   };
-  /** Every one of 400 classes twice, then 1 200 rows skewed towards the first 100: x tells the class. */
+  /** Every one of 400 classes twice, then 400 rows skewed towards the first 100: x tells the class. */
   const make = (seed: number) => {
     const rng = createRng(seed);
     const rows: Cell[][] = [];
     const add = (k: number) => rows.push([k / 400 + 0.001 * rng.normal(), `k${k}`]);
     for (let k = 0; k < 400; k++) for (let r = 0; r < 2; r++) add(k);
-    for (let i = 0; i < 1200; i++) add(Math.floor(100 * rng.next() ** 2));
+    for (let i = 0; i < 400; i++) add(Math.floor(100 * rng.next() ** 2));
     return fromRows(["x", "code"], rows);
   };
 
@@ -148,9 +148,9 @@ describe("ML efficacy on a target with 400 classes", () => {
       otherTestShare: expect.any(Number),
     });
     expect(MAX_TARGET_CLASSES).toBe(50);
-    // 350 classes x 2 rows of the 2 000 test rows are grouped, plus the skewed rows beyond class 49.
-    expect(ml.classCap!.otherTestShare).toBeGreaterThan(0.35);
-    expect(ml.classCap!.otherTestShare).toBeLessThan(0.6);
+    // At least 350 classes x 2 rows of the 1 200 test rows are grouped, plus skewed rows of rare classes.
+    expect(ml.classCap!.otherTestShare).toBeGreaterThan(0.55);
+    expect(ml.classCap!.otherTestShare).toBeLessThan(0.8);
     expect(
       report.notes.some((n) =>
         n.startsWith(
@@ -159,5 +159,6 @@ describe("ML efficacy on a target with 400 classes", () => {
       ),
     ).toBe(true);
     expect(ml.real).toBeGreaterThan(0.3);
-  });
+    // Gradient boosting still grows 51 trees a stage: generous for a loaded 2-core machine.
+  }, 180_000);
 });
