@@ -33,6 +33,17 @@ export const pairTrendSchema = z.object({
   related: z.boolean(),
 });
 
+export const pairDetailsSchema = z.object({
+  total: z.number().int(),
+  scored: z.number().int(),
+  detailed: z.number().int(),
+  selection: z.enum(["all", "bounded"]),
+  heatmapPairs: z.number().int(),
+  worst: z.number().int(),
+  sampled: z.number().int(),
+  heatmapColumns: z.array(z.string()),
+});
+
 export const distributionSchema = z.discriminatedUnion("kind", [
   z.object({
     column: z.string(),
@@ -120,6 +131,15 @@ export const mlEfficacySchema = z.object({
   real: z.number(),
   trainRows: z.object({ real: z.number().int(), synthetic: z.number().int() }),
   testRows: z.number().int(),
+  /** Present when the target's rarest classes were grouped as one (more than 50 classes). */
+  classCap: z
+    .object({
+      classes: z.number().int(),
+      kept: z.number().int(),
+      grouped: z.number().int(),
+      otherTestShare: z.number().min(0).max(1),
+    })
+    .optional(),
 });
 
 export const reportSchema = z.object({
@@ -138,6 +158,8 @@ export const reportSchema = z.object({
     relatedPairs: qualityScoresSchema.extend({ pairsScored: z.number().int(), pairsTotal: z.number().int() }),
     columnShapes: z.array(columnShapeSchema),
     columnPairTrends: z.array(pairTrendSchema),
+    /** Which pairs columnPairTrends details out of how many were scored (absent in reports before it). */
+    pairDetails: pairDetailsSchema.optional(),
   }),
   diagnostics: z.object({
     overall: score,

@@ -121,7 +121,15 @@ ${card(`Trained on real (${metric})`, fmt(m.real), "info", `The same model train
 </div></section>`;
 }
 
+/** Which columns the heatmaps show when the table has too many pairs to detail them all. */
+function heatmapScope(r: Report): string {
+  const pd = r.quality.pairDetails;
+  if (!pd || pd.selection === "all") return "";
+  return `<p class="muted" id="heatmap-scope">${pd.heatmapColumns.length} of ${r.quality.columnShapes.length} columns shown: those with the lowest mean pair score. ${pd.scored === pd.total ? `Every one of the ${pd.total} pairs is in the scores above.` : `The scores above average a seeded sample of ${pd.scored} of the ${pd.total} pairs.`}</p>`;
+}
+
 function detailTables(r: Report): string {
+  const pd = r.quality.pairDetails;
   const shapes = r.quality.columnShapes
     .map(
       (s) =>
@@ -141,7 +149,7 @@ function detailTables(r: Report): string {
     .join("");
   return `<section><h2>Details</h2>
 <details open><summary>Column shapes</summary><table><thead><tr><th>column</th><th>type</th><th>metric</th><th>score</th><th></th></tr></thead><tbody>${shapes}</tbody></table></details>
-<details><summary>Column pair trends (worst first)</summary><table><thead><tr><th>column</th><th>column</th><th>metric</th><th>score</th><th></th><th>real / synthetic</th><th>related</th></tr></thead><tbody>${pairs}</tbody></table></details>
+<details><summary>Column pair trends (worst first${pd && pd.selection === "bounded" ? `; ${pd.detailed} of ${pd.total} pairs: those of the heatmap columns, the worst and a seeded sample` : ""})</summary><table><thead><tr><th>column</th><th>column</th><th>metric</th><th>score</th><th></th><th>real / synthetic</th><th>related</th></tr></thead><tbody>${pairs}</tbody></table></details>
 </section>`;
 }
 
@@ -217,7 +225,7 @@ ${qualitySection(r)}
 <p class="legend"><span><span class="swatch" style="background:rgba(37,99,235,0.75)"></span>real</span><span><span class="swatch" style="background:rgba(234,88,12,0.75)"></span>synthetic</span><span class="muted">share of rows; numbers in 20 equal-width bins over the real range</span></p>
 <div class="chart-grid" id="column-charts"></div></section>
 <section id="heatmaps"><h2>Relationships between columns</h2>
-<p class="muted">Pearson's r for two numerical columns (−1 blue to +1 red); Cramér's V (0 to 1) for pairs with a category, numbers cut into 10 bins. The third map is the absolute difference (white = same, orange = different).</p>
+<p class="muted">Pearson's r for two numerical columns (−1 blue to +1 red); Cramér's V (0 to 1) for pairs with a category, numbers cut into 10 bins. The third map is the absolute difference (white = same, orange = different).</p>${heatmapScope(r)}
 <div class="heat-grid">
 <div class="chart-card"><h4>Real</h4><div class="chart-box"><canvas id="heat-real" role="img" aria-label="real association matrix"></canvas></div></div>
 <div class="chart-card"><h4>Synthetic</h4><div class="chart-box"><canvas id="heat-synthetic" role="img" aria-label="synthetic association matrix"></canvas></div></div>
