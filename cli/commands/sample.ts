@@ -29,7 +29,8 @@ const flagsSchema = z.object({
 
 /** --condition column=value, repeatable. */
 function parseConditions(items: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
+  // Null prototype: a column named __proto__ must stay a key.
+  const out = Object.create(null) as Record<string, string>;
   for (const item of items) {
     const eq = item.indexOf("=");
     if (eq <= 0) throw synthError("VALIDATION_ERROR", `--condition wants column=value, got ${item}`);

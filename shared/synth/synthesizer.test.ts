@@ -115,6 +115,21 @@ describe("Synthesizer", () => {
     expect(both.data[1].every((v) => v === "rare") && both.data[2].every((v) => v === "v")).toBe(true);
   });
 
+  it("keeps a condition on a column named __proto__", async () => {
+    const { table, metadata } = linkedTable(500);
+    const renamed: Table = { columns: ["id", "__proto__", "kind", "value"], data: table.data };
+    const meta: TableMetadata = {
+      columns: metadata.columns.map((c) => (c.name === "group" ? { ...c, name: "__proto__" } : c)),
+    };
+    const synth = await Synthesizer.fit(renamed, meta, { seed: 1 });
+    // JSON.parse makes an own key __proto__, as an API body or a config file would.
+    const conditions = JSON.parse('{"__proto__": "b"}') as Record<string, string>;
+    const out = await synth.sample(300, { seed: 2, conditions });
+    expect(out.data[1].length).toBeGreaterThan(0);
+    expect(out.data[1].every((v) => v === "b")).toBe(true);
+    synth.dispose();
+  });
+
   it("fails clearly when a condition cannot be met", async () => {
     const { table, metadata } = linkedTable(500);
     const synth = await Synthesizer.fit(table, metadata, { seed: 1 });

@@ -50,11 +50,37 @@ export interface FitControl {
 }
 
 const conditionValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+type ConditionValue = z.infer<typeof conditionValueSchema>;
+/**
+ * Column -> value. Not z.record: it copies into a plain object, where a column named `__proto__` sets the
+ * prototype instead of a key and the condition is silently lost. The own keys go into a null-prototype copy.
+ */
+const conditionsSchema = z
+  .custom<Record<string, ConditionValue>>(
+    (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+    "conditions must be an object of column -> value",
+  )
+  .transform((v, ctx) => {
+    const out = Object.create(null) as Record<string, ConditionValue>;
+    for (const [column, value] of Object.entries(v)) {
+      const parsed = conditionValueSchema.safeParse(value);
+      if (!parsed.success) {
+        ctx.addIssue({
+          code: "custom",
+          path: [column],
+          message: "a condition is a string, number, boolean or null",
+        });
+        return z.NEVER;
+      }
+      out[column] = parsed.data;
+    }
+    return out;
+  });
 export const sampleOptionsSchema = z
   .object({
     seed: z.number().int().min(0).max(0xffffffff).optional(),
     /** Values of categorical / boolean columns every sampled row must have (SDV's sample_from_conditions). */
-    conditions: z.record(z.string(), conditionValueSchema).optional(),
+    conditions: conditionsSchema.optional(),
     /** Rejection rounds before giving up with CONDITION_UNSATISFIABLE. */
     maxTries: z.number().int().min(1).max(10_000).default(100),
     /** Overrides the fitted privacy guard for this sample: `{ guard: false }`, or a k up to the fitted one. */

@@ -68,7 +68,7 @@ export const PAGE_SCRIPT = String.raw`
   function associationMatrix(which) {
     var pd = report.quality.pairDetails;
     var names = (pd ? pd.heatmapColumns : report.quality.columnShapes.map(function (s) { return s.column; })).slice(0, MAX_HEAT_COLUMNS);
-    var index = {};
+    var index = Object.create(null);
     names.forEach(function (n, i) { index[n] = i; });
     var m = names.map(function (_, i) { return names.map(function (_, j) { return i === j ? 1 : null; }); });
     report.quality.columnPairTrends.forEach(function (p) {

@@ -84,6 +84,19 @@ describe("HTML report of a wide table", () => {
     );
   });
 
+  it("draws the heatmaps of a table with a column named __proto__", () => {
+    const rng = createRng(2);
+    const names = ["__proto__", "constructor", "x"];
+    const table = (): Table => ({
+      columns: names,
+      data: names.map(() => Array.from({ length: 40 }, () => rng.int(5))),
+    });
+    const meta: TableMetadata = { columns: names.map((name) => ({ name, sdtype: "numerical" })) };
+    const report = evaluate(table(), table(), meta, { privacy: false });
+    const heatmaps = drawnCharts(report).filter((c) => c.type === "matrix");
+    expect(heatmaps.map((c) => c.points)).toEqual([9, 9, 9]);
+  });
+
   it("draws every column and pair of a narrow table", () => {
     const { real, synthetic } = reportTables(300);
     const report = evaluate(real, synthetic, reportMetadata, { seed: 1 });
