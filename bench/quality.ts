@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- quality [--epochs 10[,30,...]] [--datasets a,b] [--models gaussian_copula,ctgan,tvae]
- *   [--only baselines,timing,dcr,models] [--keep-models] [--skip-worst-case]`
+ *   [--guard on,off] [--only baselines,timing,dcr,models] [--keep-models] [--skip-worst-case]`
  *
  * baselines: the real table scored against a shuffled copy, its other half, and uniform noise within its ranges.
  *
@@ -8,7 +8,10 @@
  *   (column types from the .meta.json; rows with a missing number dropped; a seeded 70/30 split, stratified on
  *   the target for classification; fit on the 70% with default hyperparameters and the given epochs; sample as
  *   many rows as the full dataset; quality against the 70%; ML efficacy tested on the 30%) and writes our scores
- *   beside the reference's (reference.json, same dataset / model / epochs).
+ *   beside the reference's (reference.json, same dataset / model / epochs). Each fitted model is sampled with
+ *   the privacy guard on (the default: `ours`) and off (same seed), so `privacy_guard` shows, for every model
+ *   on every dataset, the shares of synthetic rows copying a unique / any real row beside the real table's
+ *   duplicate share, DCR baseline protection and quality, guard on and off, and the guard's quality cost.
  * timing: the full report (quality, diagnostics, privacy, ML efficacy, plots, HTML page) on CPS1988 (70% vs a perturbed copy
  *   of the full table, 28 155 rows), median of 3 runs; target under 5 s.
  * dcr: distance to closest record on 30 000 x 30 000 rows (correlated generated data, CPS1988, and the worst
@@ -170,6 +173,10 @@ function ourScores(report: Report) {
       copy_share: report.privacy.copyShare,
       baseline_protection: report.privacy.baselineProtection.score,
       overfitting_protection: report.privacy.overfittingProtection?.score ?? null,
+      unique_copy_share: report.privacy.exactCopies?.uniqueRealRowShare ?? null,
+      any_copy_share: report.privacy.exactCopies?.anyRealRowShare ?? null,
+      real_duplicate_share: report.privacy.exactCopies?.realDuplicateShare ?? null,
+      guard: report.privacy.guard ?? null,
     },
   };
 }
@@ -179,13 +186,15 @@ const round = (v: number | null | undefined, d = 4): number | null =>
 
 async function runModels(args: string[]) {
   const epochList = (arg(args, "epochs") ?? "10").split(",").map(Number);
-  const datasets = (arg(args, "datasets") ?? "CPS1988,credit_data,wa_churn,penguins").split(",");
+  const datasets = (arg(args, "datasets") ?? "CPS1988,credit_data,wa_churn,penguins,attrition").split(",");
   const models = (arg(args, "models") ?? "gaussian_copula,ctgan,tvae").split(",");
+  const guards = (arg(args, "guard") ?? "on,off").split(",");
   const reference = JSON.parse(readFileSync(REFERENCE, "utf8")) as ReferenceEntry[];
   const { Synthesizer } = await import("../shared/synth/synthesizer.ts");
   const { initNodeBackend } = await import("../cli/tf-backend.ts");
   const backend = await initNodeBackend({ backend: "wasm" });
   const runs: unknown[] = [];
+  const guardSummary: unknown[] = [];
   for (const name of datasets) {
     const data = await prepareDataset(name);
     const jobs = models.flatMap((model) =>
@@ -201,15 +210,65 @@ async function runModels(args: string[]) {
         seed: 1,
       });
       const t1 = performance.now();
-      const synthetic = await synth.sample(data.fullRows, { seed: 2 });
-      const t2 = performance.now();
-      const report = evaluate(data.train, synthetic, data.metadata, {
-        target: data.meta.target,
-        holdout: data.test,
-        seed: 3,
+      // The same fitted model and sampling seed, guard on (the default) and off: the difference is the guard.
+      const sampled = new Map<string, { report: Report; rows: number; sampleS: number; evaluateS: number }>();
+      for (const g of guards) {
+        const s0 = performance.now();
+        const { table, privacy } = await synth.sampleWithReport(data.fullRows, {
+          seed: 2,
+          privacy: { guard: g === "on" },
+        });
+        const s1 = performance.now();
+        const report = evaluate(data.train, table, data.metadata, {
+          target: data.meta.target,
+          holdout: data.test,
+          seed: 3,
+          privacyGuard: privacy,
+        });
+        sampled.set(g, {
+          report,
+          rows: rowCount(table),
+          sampleS: (s1 - s0) / 1000,
+          evaluateS: (performance.now() - s1) / 1000,
+        });
+      }
+      const main = sampled.get(guards[0])!;
+      const ours = ourScores(main.report);
+      const byGuard = Object.fromEntries(
+        [...sampled].map(([g, s]) => [
+          g,
+          {
+            rows_sampled: s.rows,
+            sample_s: round(s.sampleS, 2),
+            unique_copy_share: round(s.report.privacy?.exactCopies?.uniqueRealRowShare, 6),
+            any_copy_share: round(s.report.privacy?.exactCopies?.anyRealRowShare, 6),
+            real_duplicate_share: round(s.report.privacy?.exactCopies?.realDuplicateShare, 6),
+            baseline_protection: round(s.report.privacy?.baselineProtection.score),
+            quality_all_pairs: round(s.report.quality.allPairs.overall),
+            quality_sdmetrics_0_29: round(s.report.quality.relatedPairs.overall),
+            ml_synthetic: round(s.report.mlEfficacy?.synthetic),
+            guard: s.report.privacy?.guard ?? null,
+          },
+        ]),
+      ) as Record<string, { quality_all_pairs: number | null; baseline_protection: number | null }>;
+      const guardCost =
+        byGuard.on && byGuard.off
+          ? {
+              quality_all_pairs_on_minus_off: round(
+                (byGuard.on.quality_all_pairs ?? NaN) - (byGuard.off.quality_all_pairs ?? NaN),
+              ),
+              baseline_protection_on_minus_off: round(
+                (byGuard.on.baseline_protection ?? NaN) - (byGuard.off.baseline_protection ?? NaN),
+              ),
+            }
+          : null;
+      guardSummary.push({
+        dataset: name,
+        model,
+        epochs: model === "gaussian_copula" ? null : epochs,
+        ...byGuard,
+        cost: guardCost,
       });
-      const t3 = performance.now();
-      const ours = ourScores(report);
       const ref =
         model === "gaussian_copula"
           ? undefined
@@ -219,12 +278,13 @@ async function runModels(args: string[]) {
         model,
         epochs: model === "gaussian_copula" ? null : epochs,
         rows_fit: rowCount(data.train),
-        rows_sampled: rowCount(synthetic),
+        rows_sampled: main.rows,
         rows_test: rowCount(data.test),
         fit_s: round((t1 - t0) / 1000, 2),
-        sample_s: round((t2 - t1) / 1000, 2),
-        evaluate_s: round((t3 - t2) / 1000, 2),
+        sample_s: round(main.sampleS, 2),
+        evaluate_s: round(main.evaluateS, 2),
         ours,
+        privacy_guard: { ...byGuard, cost: guardCost },
         reference: ref
           ? {
               machine_load: ref.machine_load,
@@ -261,7 +321,7 @@ async function runModels(args: string[]) {
       synth.dispose?.();
     }
   }
-  return { epochs: epochList, backend, runs };
+  return { epochs: epochList, backend, guard: guards, runs, privacy_guard: guardSummary };
 }
 
 /** A copy of the table with every number moved by up to +-5% and 5% of categories swapped for another row's. */

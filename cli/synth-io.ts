@@ -13,6 +13,7 @@ import type { TableMetadata } from "../shared/data/metadata.ts";
 import type { EpochProgress } from "../shared/synth/matrix-model.ts";
 import { isNeural, modelKindSchema, type ModelKind } from "../shared/synth/models.ts";
 import { Synthesizer, type SynthesizerOptions } from "../shared/synth/synthesizer.ts";
+import type { PrivacyGuardReport } from "../shared/synth/privacy-guard.ts";
 import { initNodeBackend } from "./tf-backend.ts";
 import { loadDataFile, readMetadataFile } from "./data-file.ts";
 
@@ -37,8 +38,29 @@ export function outputFormatOf(path: string): FileFormat {
   return format;
 }
 
-export async function writeTableFile(table: Table, metadata: TableMetadata, path: string): Promise<void> {
-  await writeFile(path, await writeTable(table, metadata, outputFormatOf(path)));
+/** The help line of --excel-safe-csv, shared by every command that writes a table. */
+export const EXCEL_SAFE_CSV_HELP =
+  "CSV output: prefix ' to values starting with = + - @ so a spreadsheet never runs them as formulas " +
+  "(those values then no longer read back as themselves)";
+
+/**
+ * Writes a table in the format its file name asks for. Every value is written exactly as it is, unless
+ * `excelSafeCsv` asks for spreadsheet-safe CSV (see writeOptionsSchema.excelSafe for its cost).
+ */
+export async function writeTableFile(
+  table: Table,
+  metadata: TableMetadata,
+  path: string,
+  options: { excelSafeCsv?: boolean } = {},
+): Promise<void> {
+  const format = outputFormatOf(path);
+  if (options.excelSafeCsv === true && format !== "csv") {
+    process.stderr.write(`note: --excel-safe-csv applies to CSV output only; ${path} is ${format}\n`);
+  }
+  await writeFile(
+    path,
+    await writeTable(table, metadata, format, { excelSafe: options.excelSafeCsv === true }),
+  );
 }
 
 const int = (name: string) =>
@@ -56,6 +78,9 @@ export const fitFlagsSchema = z.object({
   timeBudget: int("--time-budget").optional(),
   backend: z.enum(["wasm", "cpu"]).default("wasm"),
   config: z.string().optional(),
+  /** --no-privacy-guard (commander sets false); --privacy-min-row-count k. */
+  privacyGuard: z.boolean().default(true),
+  privacyMinRowCount: int("--privacy-min-row-count").optional(),
 });
 export type FitFlags = z.infer<typeof fitFlagsSchema>;
 
@@ -94,8 +119,25 @@ export function synthesizerOptions(flags: FitFlags): SynthesizerOptions {
     model: flags.model,
     modelConfig,
     seed: flags.seed ?? 0,
+    privacy: {
+      guard: flags.privacyGuard,
+      ...(flags.privacyMinRowCount !== undefined ? { minRowCount: flags.privacyMinRowCount } : {}),
+    },
     ...(flags.timeBudget !== undefined ? { timeBudgetMs: flags.timeBudget * 1000 } : {}),
   };
+}
+
+/** One line for stderr on what the privacy guard did to a sample. */
+export function guardSummary(rows: number, guard: PrivacyGuardReport): string {
+  if (guard.status === "off") return `privacy guard off (${guard.reason ?? "turned off"})\n`;
+  if (guard.status === "unavailable") {
+    return `warning: the privacy guard could not run: ${guard.reason ?? "no training-row hashes"}\n`;
+  }
+  const dropped =
+    guard.dropped > 0
+      ? `; ${guard.dropped} rows still copied one after ${guard.rounds} rounds and were dropped, so ${rows} rows were written`
+      : "";
+  return `privacy guard (k = ${guard.minRowCount}): ${guard.resampled} rows equal to a rare real row resampled${dropped}\n`;
 }
 
 export async function prepareBackend(model: ModelKind, backend: "wasm" | "cpu"): Promise<void> {

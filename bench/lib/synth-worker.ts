@@ -43,7 +43,7 @@ process.stdout.write(
     epochs: model === "gaussian_copula" ? null : epochs,
     backend: backend === null ? null : `${backend.backend}${backend.simd ? "+simd" : ""}`,
     rows_fit: data.train.data[0].length,
-    rows_sampled: data.fullRows,
+    rows_sampled: sample.data[0]?.length ?? 0,
     transformer_s: round((stats?.transformerMs ?? 0) / 1000),
     s_per_epoch_median: model === "gaussian_copula" ? null : round((median ?? 0) / 1000),
     fit_s: round((stats?.fitMs ?? 0) / 1000),

@@ -11,18 +11,22 @@ const evaluateCliOptionsSchema = z.object({
   metadata: z.string().optional(),
   target: z.string().optional(),
   holdout: z.string().optional(),
-  out: z.string().min(1),
-  html: z.string().optional(),
+  out: z.string().min(1).optional(),
+  html: z.string().min(1).optional(),
   seed: z.coerce.number().int().min(0).default(0),
   privacy: z.boolean().default(true),
 });
 
 /**
- * Writes the JSON report and, when asked, the HTML page; for `synth evaluate` and for `synth generate
- * --report <json> [--html <file>]` (which evaluates the sample against the table it was fitted on).
+ * Writes the JSON report, the HTML page, or both, whichever has a path; for `synth evaluate` and for `synth
+ * generate --report/--html` (which evaluates the sample against the table it was fitted on).
  */
-export async function writeReportFiles(report: Report, jsonPath: string, htmlPath?: string): Promise<void> {
-  await writeFile(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
+export async function writeReportFiles(
+  report: Report,
+  jsonPath: string | undefined,
+  htmlPath?: string,
+): Promise<void> {
+  if (jsonPath) await writeFile(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
   if (htmlPath) await writeFile(htmlPath, renderHtmlReport(report));
 }
 
@@ -66,8 +70,8 @@ export function register(program: Command): void {
       "--holdout <file>",
       "real rows the model never saw: ML efficacy test set and DCR overfitting protection",
     )
-    .requiredOption("--out <file>", "where to write the JSON report")
-    .option("--html <file>", "also write the self-contained HTML report")
+    .option("--out <file>", "where to write the JSON report")
+    .option("--html <file>", "where to write the self-contained HTML report (with or without --out)")
     .option("--seed <n>", "seed of the random baseline and the learner", "0")
     .option("--no-privacy", "skip the distance-to-closest-record metrics")
     .action(async (realPath: string, syntheticPath: string, raw: unknown) => {
@@ -76,6 +80,12 @@ export function register(program: Command): void {
         throw synthError("VALIDATION_ERROR", "invalid options for evaluate", { issues: parsed.error.issues });
       }
       const opts = parsed.data;
+      if (opts.out === undefined && opts.html === undefined) {
+        throw synthError(
+          "VALIDATION_ERROR",
+          "say where the report goes: --out <file.json>, --html <file.html> or both",
+        );
+      }
       const given = opts.metadata ? await readMetadataFile(opts.metadata) : undefined;
       const real = await loadDataFile(realPath, given ? { metadata: given } : {});
       // The real table's metadata types the other tables, so the same column is read the same way.

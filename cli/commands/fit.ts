@@ -7,12 +7,23 @@ export function addFitOptions(command: Command): Command {
   return command
     .option("--model <model>", "ctgan | tvae | gaussian_copula", "gaussian_copula")
     .option("--epochs <n>", "training epochs (ctgan, tvae; reference default 300)")
-    .option("--batch-size <n>", "batch size (ctgan, tvae; reference default 500)")
+    .option(
+      "--batch-size <n>",
+      "batch size (ctgan, tvae; default 500, but at most the training rows for ctgan and a tenth of them for tvae)",
+    )
     .option("--seed <n>", "random seed (same data, options and seed: same model)", "0")
     .option("--metadata <file>", "column metadata JSON (SDV single-table format or synth's own)")
     .option("--config <json>", "more hyperparameters as JSON, e.g. '{\"generator_dim\":[128,128]}'")
     .option("--time-budget <seconds>", "stop training after this long, keeping the model")
-    .option("--backend <backend>", "tfjs backend: wasm | cpu", "wasm");
+    .option("--backend <backend>", "tfjs backend: wasm | cpu", "wasm")
+    .option(
+      "--privacy-min-row-count <k>",
+      "privacy guard: a real row seen fewer than k times is never output (2)",
+    )
+    .option(
+      "--no-privacy-guard",
+      "let synthetic rows copy unique real rows (the model then keeps no row hashes)",
+    );
 }
 
 export function register(program: Command): void {

@@ -1,13 +1,14 @@
 import type { Command } from "commander";
 import { z } from "zod";
-import { synthError } from "../../shared/errors.ts";
 import { evaluate } from "../../shared/metrics/evaluate.ts";
 import { summarise, writeReportFiles } from "./evaluate.ts";
 import {
   fitFlagsSchema,
   fitFromFlags,
   outputFormatOf,
+  EXCEL_SAFE_CSV_HELP,
   parseFlags,
+  guardSummary,
   readTableFile,
   writeTableFile,
 } from "../synth-io.ts";
@@ -18,6 +19,7 @@ const generateFlagsSchema = fitFlagsSchema.extend({
   out: z.string(),
   report: z.string().optional(),
   html: z.string().optional(),
+  excelSafeCsv: z.boolean().default(false),
 });
 
 export function register(program: Command): void {
@@ -32,22 +34,26 @@ export function register(program: Command): void {
         "--report <file>",
         "also score the sample against the real table: JSON quality and privacy report",
       )
-      .option("--html <file>", "with --report: also the self-contained HTML report"),
+      .option(
+        "--html <file>",
+        "also score the sample against the real table: self-contained HTML report (with or without --report)",
+      )
+      .option("--excel-safe-csv", EXCEL_SAFE_CSV_HELP),
   ).action(async (data: string, raw: unknown) => {
     const flags = parseFlags(generateFlagsSchema, raw);
     outputFormatOf(flags.out);
-    if (flags.html !== undefined && flags.report === undefined) {
-      throw synthError("VALIDATION_ERROR", "--html goes with --report <file.json>");
-    }
     const { table, metadata } = await readTableFile(data, flags.metadata);
     const synth = await fitFromFlags(table, metadata, flags);
     const rows = flags.rows ?? table.data[0].length;
-    const out = await synth.sample(rows, { seed: flags.seed ?? 0 });
-    await writeTableFile(out, synth.metadata, flags.out);
+    const { table: out, privacy } = await synth.sampleWithReport(rows, { seed: flags.seed ?? 0 });
+    await writeTableFile(out, synth.metadata, flags.out, { excelSafeCsv: flags.excelSafeCsv });
     synth.dispose();
-    process.stderr.write(`wrote ${rows} synthetic rows to ${flags.out} (${flags.model})\n`);
-    if (flags.report !== undefined) {
-      const report = evaluate(table, out, synth.metadata, { seed: flags.seed ?? 0 });
+    process.stderr.write(
+      `wrote ${out.data[0]?.length ?? 0} synthetic rows to ${flags.out} (${flags.model})\n`,
+    );
+    process.stderr.write(guardSummary(out.data[0]?.length ?? 0, privacy));
+    if (flags.report !== undefined || flags.html !== undefined) {
+      const report = evaluate(table, out, synth.metadata, { seed: flags.seed ?? 0, privacyGuard: privacy });
       await writeReportFiles(report, flags.report, flags.html);
       process.stdout.write(summarise(report));
     }

@@ -59,6 +59,20 @@ describe("synth inspect", () => {
     expect(json.warnings).toEqual([]);
   });
 
+  it("says which tokens were read as missing, per column, and keeps a frequent level spelled None", async () => {
+    const file = join(dir, "veneer.csv");
+    writeFileSync(
+      file,
+      `veneer,area\n${Array.from({ length: 80 }, (_, i) => (i % 30 === 3 ? "NA,NA" : i % 2 ? "None,0" : `Stone,${i}`)).join("\n")}\n`,
+    );
+    const { stdout } = await run(process.execPath, [BIN, "inspect", file]);
+    expect(stdout).toMatch(/veneer .*"None" \d.*\(missing: "NA" x3\)/);
+    expect(stdout).toMatch(/area .*\(missing: "NA" x3\)/);
+    const json = JSON.parse((await run(process.execPath, [BIN, "inspect", file, "--json"])).stdout);
+    expect(json.profile.columnProfiles[0].missingTokens).toEqual([{ token: "NA", count: 3 }]);
+    expect(json.metadata.columns[0].missingValues).toEqual(["NA"]);
+  });
+
   it("fails with the typed error and MAX_FILE_SIZE_MB applies", async () => {
     const err = await run(process.execPath, [BIN, "inspect", csv], {
       env: { ...process.env, MAX_FILE_SIZE_MB: "0.0001" },

@@ -82,8 +82,11 @@ export function renderInspection(
   for (const p of profile.columnProfiles) {
     const meta = byName.get(p.name)!;
     const missing = profile.rows === 0 ? "0" : `${((p.missing / profile.rows) * 100).toFixed(1)}%`;
+    const tokens = p.missingTokens?.length
+      ? `  (missing: ${p.missingTokens.map((t) => `${JSON.stringify(t.token)} x${t.count}`).join(", ")})`
+      : "";
     lines.push(
-      `${pad(p.name, nameWidth)}  ${pad(describeType(meta), typeWidth)}  ${pad(missing, 8)}  ${pad(String(p.distinct), 8)}  ${describeValues(p)}`,
+      `${pad(p.name, nameWidth)}  ${pad(describeType(meta), typeWidth)}  ${pad(missing, 8)}  ${pad(String(p.distinct), 8)}  ${describeValues(p)}${tokens}`,
     );
   }
   if (warnings.length > 0) {
@@ -124,7 +127,12 @@ export function register(program: Command): void {
         ...(opts.encoding ? { encoding: opts.encoding } : {}),
         ...(userMetadata ? { metadata: userMetadata } : {}),
       });
-      const profile = profileTable(loaded.table, loaded.metadata);
+      const profile = profileTable(
+        loaded.table,
+        loaded.metadata,
+        {},
+        { missingTokens: loaded.missingTokens },
+      );
       const sdv = toSdvMetadata(loaded.metadata);
       if (opts.metadata) await writeFile(opts.metadata, `${JSON.stringify(sdv, null, 2)}\n`);
       if (opts.json) {

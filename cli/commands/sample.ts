@@ -3,7 +3,14 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { synthError } from "../../shared/errors.ts";
 import { decodeArtifact, readArtifactHeader } from "../../shared/synth/artifact.ts";
-import { outputFormatOf, parseFlags, prepareBackend, writeTableFile } from "../synth-io.ts";
+import {
+  EXCEL_SAFE_CSV_HELP,
+  guardSummary,
+  outputFormatOf,
+  parseFlags,
+  prepareBackend,
+  writeTableFile,
+} from "../synth-io.ts";
 
 const flagsSchema = z.object({
   rows: z.string().regex(/^\d+$/, "--rows must be a non-negative integer").transform(Number),
@@ -11,11 +18,19 @@ const flagsSchema = z.object({
   out: z.string(),
   condition: z.array(z.string()).default([]),
   backend: z.enum(["wasm", "cpu"]).default("wasm"),
+  privacyGuard: z.boolean().default(true),
+  privacyMinRowCount: z
+    .string()
+    .regex(/^\d+$/, "--privacy-min-row-count must be a non-negative integer")
+    .transform(Number)
+    .optional(),
+  excelSafeCsv: z.boolean().default(false),
 });
 
 /** --condition column=value, repeatable. */
 function parseConditions(items: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
+  // Null prototype: a column named __proto__ must stay a key.
+  const out = Object.create(null) as Record<string, string>;
   for (const item of items) {
     const eq = item.indexOf("=");
     if (eq <= 0) throw synthError("VALIDATION_ERROR", `--condition wants column=value, got ${item}`);
@@ -42,6 +57,9 @@ export function register(program: Command): void {
       [],
     )
     .option("--backend <backend>", "tfjs backend: wasm | cpu", "wasm")
+    .option("--privacy-min-row-count <k>", "privacy guard: at most the k the model was fitted with")
+    .option("--no-privacy-guard", "let synthetic rows copy unique real rows")
+    .option("--excel-safe-csv", EXCEL_SAFE_CSV_HELP)
     .action(async (modelPath: string, raw: unknown) => {
       const flags = parseFlags(flagsSchema, raw);
       outputFormatOf(flags.out);
@@ -49,12 +67,23 @@ export function register(program: Command): void {
       await prepareBackend(readArtifactHeader(bytes).header.kind, flags.backend);
       const synth = decodeArtifact(bytes);
       const conditions = parseConditions(flags.condition);
-      const table = await synth.sample(flags.rows, {
+      const { table, privacy } = await synth.sampleWithReport(flags.rows, {
         ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
         ...(Object.keys(conditions).length > 0 ? { conditions } : {}),
+        // Unset, the model's fitted setting holds; the flags only turn it off or lower k.
+        ...(!flags.privacyGuard || flags.privacyMinRowCount !== undefined
+          ? {
+              privacy: {
+                ...(flags.privacyGuard ? {} : { guard: false }),
+                ...(flags.privacyMinRowCount !== undefined ? { minRowCount: flags.privacyMinRowCount } : {}),
+              },
+            }
+          : {}),
       });
-      await writeTableFile(table, synth.metadata, flags.out);
+      await writeTableFile(table, synth.metadata, flags.out, { excelSafeCsv: flags.excelSafeCsv });
       synth.dispose();
-      process.stderr.write(`wrote ${flags.rows} rows to ${flags.out}\n`);
+      const written = table.data[0]?.length ?? 0;
+      process.stderr.write(`wrote ${written} rows to ${flags.out}\n`);
+      process.stderr.write(guardSummary(written, privacy));
     });
 }

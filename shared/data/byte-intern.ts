@@ -1,6 +1,6 @@
 /**
- * A per-column cache from raw field bytes to the value they read as (an interned string, or null for a missing
- * token), so a repeated category costs a hash and a byte compare instead of a UTF-8 decode, a string allocation
+ * A per-column cache from raw field bytes to the value they read as (an interned string, or null and its text
+ * for a missing token), so a repeated category costs a hash and a byte compare instead of a UTF-8 decode, a string allocation
  * and a Map lookup. Bounded: a high-cardinality column simply stops adding entries.
  */
 export class ByteInterner {
@@ -10,7 +10,10 @@ export class ByteInterner {
   private offsets: Int32Array;
   private arena: Uint8Array;
   private arenaUsed = 0;
+  /** The interned string, or null for a missing token (whose text is in `tokens`). */
   readonly values: (string | null)[] = [];
+  /** The text of each missing token cached (undefined for other entries). */
+  readonly tokens: (string | undefined)[] = [];
   full = false;
 
   constructor(
@@ -67,7 +70,7 @@ export class ByteInterner {
     }
   }
 
-  add(bytes: Uint8Array, s: number, e: number, h: number, value: string | null): void {
+  add(bytes: Uint8Array, s: number, e: number, h: number, value: string | null, token?: string): void {
     const idx = this.values.length;
     const len = e - s;
     if (idx >= this.maxEntries || this.arenaUsed + len > this.maxArena) {
@@ -88,6 +91,7 @@ export class ByteInterner {
     this.offsets[idx + 1] = this.arenaUsed;
     this.hashes[idx] = h;
     this.values.push(value);
+    this.tokens.push(token);
     let slot = h & this.mask;
     while (this.slots[slot] >= 0) slot = (slot + 1) & this.mask;
     this.slots[slot] = idx;

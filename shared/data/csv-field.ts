@@ -8,8 +8,8 @@ import type { RawColumn } from "./raw-column.ts";
 /**
  * Puts the tokenizer's current field into its column, cheapest reading first: empty is missing; an unquoted field
  * that starts like a number is parsed from the bytes; a repeated category or missing token is answered from the
- * column's byte cache without decoding; only then is the field decoded, as a missing token, a quoted or padded
- * number, or a string.
+ * column's byte cache without decoding; only then is the field decoded, as a missing token (held as missing until
+ * the column decides), a quoted or padded number, or a string.
  */
 export function pushField(
   tokens: CsvTokenizer,
@@ -36,15 +36,16 @@ export function pushField(
     const idx = cache.find(bytes, s, e, h);
     if (idx >= 0) {
       const v = cache.values[idx];
-      if (v === null) col.pushNull();
+      if (v === null) col.pushMissingToken(cache.tokens[idx]!);
       else col.pushInterned(v);
       return;
     }
   }
   const text = tokens.text();
   if (text.length <= 4 && MISSING_TOKENS.has(text.trim())) {
-    col.pushNull();
-    if (cacheable && !cache.full) cache.add(bytes, s, e, h, null);
+    // Held as missing; the column decides once read whether each token is missing or a value.
+    col.pushText(text);
+    if (cacheable && !cache.full && text.trim() !== "") cache.add(bytes, s, e, h, null, text);
     return;
   }
   if (tokens.quoted || b0 === 0x20 || b0 === 0x09) {

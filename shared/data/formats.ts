@@ -34,7 +34,9 @@ export function formatFromFileName(fileName: string | undefined): FileFormat | u
   if (fileName === undefined) return undefined;
   const dot = fileName.lastIndexOf(".");
   if (dot < 0) return undefined;
-  return EXTENSIONS[fileName.slice(dot + 1).toLowerCase()];
+  const ext = fileName.slice(dot + 1).toLowerCase();
+  // Own keys only: "x.constructor" must not find Object.prototype.constructor.
+  return Object.hasOwn(EXTENSIONS, ext) ? EXTENSIONS[ext] : undefined;
 }
 
 /** What the bytes are, from their magic numbers; "text" is anything that may be CSV or JSON. */

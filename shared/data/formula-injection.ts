@@ -1,7 +1,8 @@
 /**
  * Spreadsheet formula injection (CSV injection, OWASP): a cell that starts with = + - @ or a tab / carriage
- * return may be run as a formula when the file is opened in a spreadsheet. Such cells get a leading apostrophe,
- * which spreadsheets show as text. Plain numbers written as text ("-12.5") are left alone: a spreadsheet reads
+ * return may be run as a formula when a CSV is opened in a spreadsheet. With the writer's opt-in `excelSafe`
+ * option such cells get a leading apostrophe, which spreadsheets show as text; it is opt-in because it changes
+ * the value (the CSV no longer round-trips), and only CSV needs it (xlsx text cells are never formulas). Plain numbers written as text ("-12.5") are left alone: a spreadsheet reads
  * them as numbers, never as formulas, and changing them would corrupt negative values.
  */
 const TRIGGERS = new Set(["=", "+", "-", "@", "\t", "\r"]);

@@ -191,13 +191,23 @@ function inferMixed(col: RawColumn, opts: Resolved, warnings: DataWarning[]): Co
   return { name, sdtype: "categorical" };
 }
 
+/**
+ * Says which tokens were read as missing where the column had any, so the decision is visible, editable and
+ * carried to the next read of the same column (evaluate reads the synthetic table with the real one's metadata).
+ */
+function withMissingValues(meta: ColumnMetadata, col: RawColumn): ColumnMetadata {
+  if (col.missingTokens.size === 0 && col.keptTokens.length === 0) return meta;
+  return { ...meta, missingValues: [...col.missingTokens.keys()].sort() };
+}
+
 /** Column metadata from raw columns, with the warnings found on the way; the first id column is the key. */
 export function inferFromRawColumns(columns: readonly RawColumn[], options: InferOptions = {}): InferResult {
   for (const c of columns) c.finish();
   const parsed = inferOptionsSchema.safeParse(options);
   if (!parsed.success) throw validationError("invalid inference options", { issues: parsed.error.issues });
   const warnings: DataWarning[] = [];
-  const metas = columns.map((c) => inferColumn(c, parsed.data, warnings));
+  for (const c of columns) c.resolveMissingTokens();
+  const metas = columns.map((c) => withMissingValues(inferColumn(c, parsed.data, warnings), c));
   const key = metas.find((m) => m.sdtype === "id");
   const metadata: TableMetadata = key ? { columns: metas, primaryKey: key.name } : { columns: metas };
   return { metadata, warnings };

@@ -8,6 +8,7 @@ import { readJson, readJsonLines } from "./json-read.ts";
 import { partialDataLimitsSchema, resolveLimits, type DataLimits } from "./limits.ts";
 import { materialize, type TextRecovery } from "./materialize.ts";
 import { tableMetadataSchema, type ColumnMetadata, type TableMetadata } from "./metadata.ts";
+import type { MissingTokenCount } from "./missing.ts";
 import type { RawColumn } from "./raw-column.ts";
 import type { Table } from "./table.ts";
 import type { DataWarning } from "./warnings.ts";
@@ -34,6 +35,8 @@ export interface LoadedTable {
   metadata: TableMetadata;
   format: FileFormat;
   warnings: DataWarning[];
+  /** Per column (only those with any): the tokens read as missing and how often; profileTable reports them. */
+  missingTokens: Map<string, MissingTokenCount[]>;
 }
 
 /** What a format reader hands back: raw columns, warnings, and a way to re-read text where it can. */
@@ -139,6 +142,14 @@ export async function loadTable(input: Uint8Array, options: LoadOptions = {}): P
       columns: raw.columns.map((c) => c.name).slice(0, 50),
     });
   }
+  // Declared missing values decide before inference sees the columns; the others follow the rule in missing.ts.
+  const declared = new Map<string, readonly string[] | undefined>(
+    opts.metadata?.columns.map((c) => [c.name, c.missingValues]) ?? [],
+  );
+  for (const c of raw.columns) c.resolveMissingTokens(declared.get(c.name));
+  const missingTokens = new Map<string, MissingTokenCount[]>();
+  for (const c of raw.columns)
+    if (c.missingTokens.size > 0) missingTokens.set(c.name, c.missingTokenCounts());
   const inferred = inferFromRawColumns(raw.columns, options.inference);
   const metadata = mergeMetadata(inferred.metadata, opts.metadata);
   const userNamed = new Set(opts.metadata?.columns.map((c) => c.name) ?? []);
@@ -146,7 +157,13 @@ export async function loadTable(input: Uint8Array, options: LoadOptions = {}): P
     (w) => w.column === undefined || !userNamed.has(w.column) || w.code === "ALL_NULL_COLUMN",
   );
   const { table, warnings } = materialize(raw.columns, metadata, raw.recoverText);
-  return { table, metadata, format, warnings: [...raw.warnings, ...inferenceWarnings, ...warnings] };
+  return {
+    table,
+    metadata,
+    format,
+    warnings: [...raw.warnings, ...inferenceWarnings, ...warnings],
+    missingTokens,
+  };
 }
 
 /**

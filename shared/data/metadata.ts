@@ -37,6 +37,13 @@ export const columnMetadataSchema = z.object({
   pii: piiKindSchema.optional(),
   /** Only one distinct non-missing value. */
   constant: z.boolean().optional(),
+  /**
+   * The texts that mean "missing" in this column (besides blank cells), e.g. ["NA"]; every other text is a value,
+   * so ["NA"] keeps a level spelled "None". Absent: the inference rule of missing.ts decides. Inference writes it
+   * for every column where it saw a token, [] when the tokens it saw were all kept as values. SDV metadata has no
+   * such field, so the SDV export leaves it out.
+   */
+  missingValues: z.array(z.string().max(256)).max(100).optional(),
 });
 export type ColumnMetadata = z.infer<typeof columnMetadataSchema>;
 

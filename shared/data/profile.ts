@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { ColumnMetadata, TableMetadata } from "./metadata.ts";
+import type { MissingTokenCount } from "./missing.ts";
 import { rowCount, type Cell, type Table } from "./table.ts";
 
 export const profileOptionsSchema = z.object({
@@ -33,6 +34,8 @@ export interface ColumnProfile {
   sdtype: ColumnMetadata["sdtype"];
   count: number;
   missing: number;
+  /** Of the missing cells, those that held a token ("NA", "null"...), per token: what the reader took as missing. */
+  missingTokens?: MissingTokenCount[];
   distinct: number;
   pii?: ColumnMetadata["pii"];
   constant?: boolean;
@@ -211,6 +214,7 @@ export function profileTable(
   table: Table,
   metadata: TableMetadata,
   options: ProfileOptions = {},
+  read: { missingTokens?: ReadonlyMap<string, readonly MissingTokenCount[]> } = {},
 ): TableProfile {
   const opts = profileOptionsSchema.parse(options);
   const byName = new Map(metadata.columns.map((c) => [c.name, c]));
@@ -225,7 +229,15 @@ export function profileTable(
         rowHasMissing[i] = 1;
       }
     }
-    return profileColumn(col, byName.get(name) ?? { name, sdtype: "categorical" }, opts);
+    const profile = profileColumn(col, byName.get(name) ?? { name, sdtype: "categorical" }, opts);
+    const tokens = read.missingTokens?.get(name);
+    if (tokens !== undefined && tokens.length > 0) {
+      profile.missingTokens = tokens.slice(0, 20).map((t) => ({
+        token: t.token.slice(0, opts.maxLabelLength),
+        count: t.count,
+      }));
+    }
+    return profile;
   });
   const rowsWithMissing = rowHasMissing.reduce((s, v) => s + v, 0);
   return { rows: n, columns: table.columns.length, missingCells, rowsWithMissing, columnProfiles };

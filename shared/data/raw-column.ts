@@ -1,7 +1,7 @@
 import type { Cell } from "./table.ts";
 import type { PiiKind } from "./metadata.ts";
 import { DATETIME_CANDIDATES, compileFormat, mayBeDatetime } from "./datetime-format.ts";
-import { isMissingToken } from "./missing.ts";
+import { isMissingToken, MISSING_TOKENS, tokenIsMissing, type MissingTokenCount } from "./missing.ts";
 import { parseNumberText } from "./number-text.ts";
 import { detectPii, PII_SAMPLE } from "./pii.ts";
 
@@ -75,6 +75,16 @@ export class RawColumn {
   readonly stringExamples: { row: number; text: string }[] = [];
   /** The original text of numbers whose String() differs, when the reader cannot re-read it (keepText). */
   readonly numberText: Map<number, string> | null;
+  /**
+   * Rows of each missing token (exact text) while reading: they are held as missing until
+   * resolveMissingTokens decides, per column, which tokens are missing and which are values to put back.
+   */
+  private tokenRows = new Map<string, RowList>();
+  private tokensResolved = false;
+  /** Cells read as missing per token (or declared missing value), once resolved. */
+  readonly missingTokens = new Map<string, number>();
+  /** Tokens seen that were kept as values, once resolved. */
+  readonly keptTokens: string[] = [];
 
   constructor(name: string, options: { keepText?: boolean } = {}) {
     this.name = name;
@@ -230,10 +240,14 @@ export class RawColumn {
     storeGeneric(this.cells, this.len++, v);
   }
 
-  /** Text as found in a file: missing tokens become null, plain decimal numbers become numbers. */
+  /**
+   * Text as found in a file: blank text is missing, a missing token is held as missing (see
+   * resolveMissingTokens), plain decimal numbers become numbers.
+   */
   pushText(text: string): void {
     if (isMissingToken(text)) {
-      this.pushNull();
+      if (text.trim() === "") this.pushNull();
+      else this.pushMissingToken(text);
       return;
     }
     const c = text.charCodeAt(0);
@@ -245,6 +259,96 @@ export class RawColumn {
       }
     }
     this.pushString(text);
+  }
+
+  /** A cell whose text is a missing token: missing for now, its row remembered in case the token is a value. */
+  pushMissingToken(text: string): void {
+    let rows = this.tokenRows.get(text);
+    if (rows === undefined) {
+      rows = new RowList();
+      this.tokenRows.set(text, rows);
+    }
+    rows.push(this.len);
+    this.pushNull();
+  }
+
+  /**
+   * Decides which tokens of this column are missing, once it is read. With `declared` (the column metadata's
+   * missingValues) exactly those texts are missing, tokens or not, and every other token is a value. Otherwise
+   * the rule of tokenIsMissing (missing.ts). Tokens that are values are put back into their cells as strings,
+   * with the column's statistics updated as if they had been read as text.
+   */
+  resolveMissingTokens(declared?: readonly string[]): void {
+    if (this.tokensResolved) return;
+    this.tokensResolved = true;
+    const tokens = this.tokenRows;
+    this.tokenRows = new Map();
+    const cells = this.finish();
+    let tokenCells = 0;
+    for (const rows of tokens.values()) tokenCells += rows.length;
+    const nonBlank = this.nonMissing + tokenCells;
+    // The column's other values, before any token is put back: strings only if they are all booleans or dates.
+    const typed =
+      this.strings === 0 ||
+      this.stringsAllBoolean ||
+      (this.dateCandidates !== null && this.dateCandidates.length > 0);
+    const declaredSet = declared === undefined ? null : new Set(declared.map((d) => d.trim()));
+    for (const [token, rows] of tokens) {
+      const missing =
+        declaredSet !== null ? declaredSet.has(token.trim()) : tokenIsMissing(rows.length, nonBlank, typed);
+      if (missing) this.missingTokens.set(token, rows.length);
+      else this.restoreToken(cells, token, rows);
+    }
+    if (declaredSet !== null) {
+      for (const d of declaredSet) if (!MISSING_TOKENS.has(d)) this.nullDeclared(cells, d);
+    }
+  }
+
+  /** Tokens read as missing, most frequent first. */
+  missingTokenCounts(): MissingTokenCount[] {
+    return [...this.missingTokens]
+      .map(([token, count]) => ({ token, count }))
+      .sort((a, b) => b.count - a.count || (a.token < b.token ? -1 : 1));
+  }
+
+  private restoreToken(cells: Cell[], token: string, rows: RowList): void {
+    this.keptTokens.push(token);
+    this.generic = true;
+    const list = rows.view();
+    for (let k = 0; k < list.length; k++) cells[list[k]] = token;
+    this.missing -= list.length;
+    this.strings += list.length;
+    if (this.highCardinality) {
+      this.uninterned++;
+      if (token.length > this.maxStringLength) this.maxStringLength = token.length;
+      this.totalDistinctLength += token.length;
+      this.classifyDate(token);
+    } else if (!this.distinctStrings.has(token)) {
+      this.distinctStrings.set(token, token);
+      this.classifyDistinct(token);
+    }
+    if (this.stringExamples.length < EXAMPLES) this.stringExamples.push({ row: list[0], text: token });
+  }
+
+  /**
+   * A declared missing value that is not a token ("?", "-999"): cells with that text, or that number, become
+   * missing. Only the counts are kept up to date: a column with declared metadata is not inferred.
+   */
+  private nullDeclared(cells: Cell[], text: string): void {
+    const number = parseNumberText(text)?.value;
+    let count = 0;
+    for (let i = 0; i < cells.length; i++) {
+      const v = cells[i];
+      if (v === text) this.strings--;
+      else if (number !== undefined && v === number) this.numbers--;
+      else continue;
+      this.generic = true;
+      cells[i] = null;
+      count++;
+    }
+    if (count === 0) return;
+    this.missing += count;
+    this.missingTokens.set(text, (this.missingTokens.get(text) ?? 0) + count);
   }
 
   pushBoolean(value: boolean): void {
@@ -298,6 +402,25 @@ export class RawColumn {
     }
     const alive = this.dateCandidates ?? DATETIME_CANDIDATES.map((_, i) => i);
     this.dateCandidates = alive.filter((i) => compileFormat(DATETIME_CANDIDATES[i]).parse(text) !== null);
+  }
+}
+
+/** A growing list of row numbers, 4 bytes each. */
+class RowList {
+  private rows = new Int32Array(16);
+  length = 0;
+
+  push(row: number): void {
+    if (this.length === this.rows.length) {
+      const grown = new Int32Array(this.rows.length * 2);
+      grown.set(this.rows);
+      this.rows = grown;
+    }
+    this.rows[this.length++] = row;
+  }
+
+  view(): Int32Array {
+    return this.rows.subarray(0, this.length);
   }
 }
 

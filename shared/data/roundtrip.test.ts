@@ -1,4 +1,3 @@
-import ExcelJS from "exceljs";
 import { describe, expect, it } from "vitest";
 import { loadTable } from "./load.ts";
 import type { TableMetadata } from "./metadata.ts";
@@ -74,52 +73,5 @@ describe("read(write(t)) per format", () => {
       ).toEqual(["numerical", "categorical", "datetime"]);
       expect(back.table.data, format).toEqual(bigger.data);
     }
-  });
-});
-
-describe("formula injection", () => {
-  const risky = fromRows(
-    ["name", "n"],
-    [
-      ["=1+2", 1],
-      ["+SUM(A1)", 2],
-      ["-cmd", 3],
-      ["@x", 4],
-      ["\tx", 5],
-      ["-12.5", 6],
-      ["safe", 7],
-    ],
-  );
-  const meta: TableMetadata = {
-    columns: [
-      { name: "name", sdtype: "categorical" },
-      { name: "n", sdtype: "numerical" },
-    ],
-  };
-
-  it("CSV neutralises formula-like cells by default and leaves plain negative numbers alone", async () => {
-    const text = new TextDecoder().decode(await writeTable(risky, meta, "csv"));
-    expect(text.split("\r\n").slice(1, 8)).toEqual([
-      "'=1+2,1",
-      "'+SUM(A1),2",
-      "'-cmd,3",
-      "'@x,4",
-      "'\tx,5",
-      "-12.5,6",
-      "safe,7",
-    ]);
-    const raw = new TextDecoder().decode(await writeTable(risky, meta, "csv", { neutraliseFormulas: false }));
-    expect(raw).toContain("\r\n=1+2,1\r\n");
-  });
-
-  it("xlsx neutralises text cells and writes no formulas", async () => {
-    const bytes = await writeTable(risky, meta, "xlsx");
-    const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load(bytes.slice().buffer as ArrayBuffer);
-    const values = wb.worksheets[0].getColumn(1).values.slice(2);
-    expect(values).toEqual(["'=1+2", "'+SUM(A1)", "'-cmd", "'@x", "'\tx", "-12.5", "safe"]);
-    wb.worksheets[0].eachRow((row) =>
-      row.eachCell((cell) => expect(cell.type).not.toBe(ExcelJS.ValueType.Formula)),
-    );
   });
 });

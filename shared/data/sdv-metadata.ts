@@ -33,6 +33,19 @@ export const sdvMetadataSchema = z
   .passthrough();
 export type SdvMetadata = z.infer<typeof sdvMetadataSchema>;
 
+/**
+ * What import validates: the same, but `columns` is taken as its own [name, column] entries, since a zod record
+ * (like any object built by assignment) drops a column named "__proto__".
+ */
+const sdvInputSchema = sdvMetadataSchema.extend({
+  columns: z
+    .custom<Record<string, unknown>>((v) => v !== null && typeof v === "object" && !Array.isArray(v), {
+      message: "columns must be an object of column name to column metadata",
+    })
+    .transform((v) => Object.entries(v))
+    .pipe(z.array(z.tuple([z.string(), sdvColumnSchema]))),
+});
+
 /** SDV semantic sdtypes that name a kind of personal data; they map to our pii flag. */
 const SDV_PII_SDTYPES: Record<string, z.infer<typeof piiKindSchema>> = {
   email: "email",
@@ -77,7 +90,7 @@ const REPRESENTATIONS = new Set([
 
 /** SDV metadata JSON (parsed) to ours. Unknown semantic sdtypes become categorical; PII sdtypes set the flag. */
 export function fromSdvMetadata(input: unknown): TableMetadata {
-  const parsed = sdvMetadataSchema.safeParse(input);
+  const parsed = sdvInputSchema.safeParse(input);
   if (!parsed.success) {
     throw synthError("INVALID_METADATA", "not SDV single-table metadata", { issues: parsed.error.issues });
   }
@@ -87,11 +100,11 @@ export function fromSdvMetadata(input: unknown): TableMetadata {
       expected: METADATA_SPEC_VERSION,
     });
   }
-  const columns: ColumnMetadata[] = Object.entries(sdv.columns).map(([name, c]) => {
+  const columns: ColumnMetadata[] = sdv.columns.map(([name, c]) => {
     const col: ColumnMetadata = { name, sdtype: "categorical" };
     const known = ["numerical", "categorical", "boolean", "datetime", "id", "text"] as const;
     if ((known as readonly string[]).includes(c.sdtype)) col.sdtype = c.sdtype as Sdtype;
-    else if (c.sdtype in SDV_PII_SDTYPES) {
+    else if (Object.hasOwn(SDV_PII_SDTYPES, c.sdtype)) {
       col.pii = SDV_PII_SDTYPES[c.sdtype];
       col.sdtype = "categorical";
     }
@@ -115,7 +128,8 @@ export function fromSdvMetadata(input: unknown): TableMetadata {
 
 /** Ours to SDV metadata JSON, valid for SDV's SingleTableMetadata.load_from_dict. */
 export function toSdvMetadata(meta: TableMetadata): SdvMetadata {
-  const columns: SdvMetadata["columns"] = {};
+  // No prototype: a column named "__proto__" is then an own key like any other, which JSON.stringify writes.
+  const columns = Object.create(null) as SdvMetadata["columns"];
   for (const c of meta.columns) {
     const out: SdvMetadata["columns"][string] = { sdtype: c.sdtype };
     if (c.sdtype === "numerical" && c.computerRepresentation)

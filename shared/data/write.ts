@@ -8,8 +8,14 @@ import type { ColumnMetadata, TableMetadata } from "./metadata.ts";
 import { rowCount, type Cell, type Table } from "./table.ts";
 
 export const writeOptionsSchema = z.object({
-  /** Prefix cells that a spreadsheet would run as formulas (CSV and xlsx); on by default. */
-  neutraliseFormulas: z.boolean().default(true),
+  /**
+   * CSV only, off by default: prefix an apostrophe to fields a spreadsheet would run as a formula (those starting
+   * with = + - @, a tab or a carriage return, plain numbers excepted). The cost: those values no longer read back
+   * as themselves (a category "-1 year" becomes "'-1 year"), so such a CSV does not round-trip. Without it every
+   * format reproduces every value exactly, as pandas and SDV users expect. xlsx never needs it: text is written
+   * as string cells, which a spreadsheet never evaluates.
+   */
+  excelSafe: z.boolean().default(false),
   /** CSV field delimiter. */
   delimiter: z.enum([",", ";", "\t", "|"]).default(","),
   /** CSV row terminator: RFC 4180 says CRLF. */
@@ -90,7 +96,7 @@ export function writeCsv(table: Table, metadata: TableMetadata, options: Resolve
   const d = options.delimiter;
   const nl = options.newline;
   sink.write(
-    table.columns.map((c) => csvField(options.neutraliseFormulas ? neutraliseFormula(c) : c, d)).join(d) + nl,
+    table.columns.map((c) => csvField(options.excelSafe ? neutraliseFormula(c) : c, d)).join(d) + nl,
   );
   const n = rowCount(table);
   const width = table.columns.length;
@@ -98,7 +104,7 @@ export function writeCsv(table: Table, metadata: TableMetadata, options: Resolve
     let line = "";
     for (let j = 0; j < width; j++) {
       if (j > 0) line += d;
-      line += csvField(cellText(table.data[j][i], metas[j], options.neutraliseFormulas), d);
+      line += csvField(cellText(table.data[j][i], metas[j], options.excelSafe), d);
     }
     sink.write(line + nl);
   }
@@ -112,21 +118,29 @@ function jsonValue(cell: Cell, meta: ColumnMetadata | undefined): string | numbe
   return cell;
 }
 
-function recordJson(table: Table, metas: (ColumnMetadata | undefined)[], i: number): string {
-  const record: Record<string, unknown> = {};
-  for (let j = 0; j < table.columns.length; j++)
-    record[table.columns[j]] = jsonValue(table.data[j][i], metas[j]);
-  return JSON.stringify(record);
+/**
+ * A record written by hand: an object built by assignment would lose a column named "__proto__" (assigning to
+ * it sets the prototype), and JSON.stringify would then leave it out. Keys are quoted once per table.
+ */
+function recordJson(table: Table, metas: (ColumnMetadata | undefined)[], keys: string[], i: number): string {
+  let out = "{";
+  for (let j = 0; j < keys.length; j++) {
+    const v = jsonValue(table.data[j][i], metas[j]);
+    const text = typeof v === "string" ? JSON.stringify(v) : String(v);
+    out += `${j > 0 ? "," : ""}${keys[j]}${text}`;
+  }
+  return `${out}}`;
 }
 
 export function writeJson(table: Table, metadata: TableMetadata, lines: boolean): Uint8Array {
   const metas = metaList(table, metadata);
+  const keys = table.columns.map((c) => `${JSON.stringify(c)}:`);
   const sink = new TextSink();
   const n = rowCount(table);
   if (!lines) sink.write("[");
   for (let i = 0; i < n; i++) {
-    if (lines) sink.write(`${recordJson(table, metas, i)}\n`);
-    else sink.write(`${i > 0 ? ",\n" : "\n"}${recordJson(table, metas, i)}`);
+    if (lines) sink.write(`${recordJson(table, metas, keys, i)}\n`);
+    else sink.write(`${i > 0 ? ",\n" : "\n"}${recordJson(table, metas, keys, i)}`);
   }
   if (!lines) sink.write("\n]\n");
   return sink.bytes();

@@ -1,7 +1,6 @@
 import { concatBytes } from "./bytes.ts";
 import { strToU8, Zip, ZipDeflate } from "fflate";
 import { synthError } from "../errors.ts";
-import { neutraliseFormula } from "./formula-injection.ts";
 import type { ColumnMetadata, TableMetadata } from "./metadata.ts";
 import { rowCount, type Cell, type Table } from "./table.ts";
 import type { ResolvedWriteOptions } from "./write.ts";
@@ -11,7 +10,8 @@ import type { ResolvedWriteOptions } from "./write.ts";
  * an object per cell before writing: 300 000 rows x 11 columns took it 66 s and 3 GB; this writer streams the
  * sheet XML in chunks through the deflater, so output memory is the compressed file. Strings are inline
  * (t="inlineStr"), numbers plain, booleans t="b", dates serial numbers with a date style; exceljs (our
- * reader), Excel and LibreOffice read the result.
+ * reader), Excel and LibreOffice read the result. No cell is ever a formula (no <f> element is written), so
+ * text such as "=SUM(A1)" or "-1 year" is stored as it is, with no apostrophe: a string cell is shown, never run.
  */
 const XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
 const NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
@@ -20,6 +20,11 @@ const NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships
 const EXCEL_MAX_ROWS = 1_048_576;
 const EXCEL_MAX_COLUMNS = 16_384;
 const EXCEL_MAX_CELL_CHARS = 32_767;
+/**
+ * Every zip entry's modification time: fixed, so the same table always gives the same bytes (the time of writing
+ * would make two writes differ). Local midnight of 1980-01-01, the first time a zip can hold, in any time zone.
+ */
+const ENTRY_TIME = new Date(1980, 0, 1);
 
 const CONTENT_TYPES =
   XML_HEAD +
@@ -129,6 +134,7 @@ export async function writeXlsx(
   });
   const addFile = (name: string, text: string): void => {
     const f = new ZipDeflate(name, { level: 6 });
+    f.mtime = ENTRY_TIME;
     zip.add(f);
     f.push(strToU8(text), true);
   };
@@ -139,6 +145,7 @@ export async function writeXlsx(
   addFile("xl/styles.xml", STYLES);
 
   const sheet = new ZipDeflate("xl/worksheets/sheet1.xml", { level: 6 });
+  sheet.mtime = ENTRY_TIME;
   zip.add(sheet);
   const encoder = new TextEncoder();
   let buffer = "";
@@ -153,8 +160,7 @@ export async function writeXlsx(
   const byName = new Map(metadata.columns.map((c) => [c.name, c]));
   const styles = table.columns.map((name, j) => dateStyle(byName.get(name), table.data[j]));
   const text = (s: string): string => {
-    const t = options.neutraliseFormulas ? neutraliseFormula(s) : s;
-    const cut = t.length > EXCEL_MAX_CELL_CHARS ? t.slice(0, EXCEL_MAX_CELL_CHARS) : t;
+    const cut = s.length > EXCEL_MAX_CELL_CHARS ? s.slice(0, EXCEL_MAX_CELL_CHARS) : s;
     const space = cut.length > 0 && (cut[0] === " " || cut[cut.length - 1] === " " || /[\t\n\r]/.test(cut));
     return `<is><t${space ? ' xml:space="preserve"' : ""}>${escapeXml(cut)}</t></is>`;
   };

@@ -8,8 +8,8 @@ import { diagnostics } from "./diagnostics.ts";
 import { distributions } from "./distributions.ts";
 import { mlEfficacy } from "./ml/ml-efficacy.ts";
 import { privacy } from "./privacy.ts";
-import { qualityReport } from "./quality.ts";
-import { REPORT_VERSION, reportSchema, type Report } from "./report-schema.ts";
+import { DEFAULT_MAX_PAIR_DETAILS, MAX_PAIR_CELL_VISITS, qualityReport } from "./quality.ts";
+import { REPORT_VERSION, privacyGuardSchema, reportSchema, type Report } from "./report-schema.ts";
 
 const tableSchema = z.custom<Table>(
   (v) =>
@@ -29,9 +29,15 @@ export const evaluateOptionsSchema = z.object({
   /** Seeds the random baseline of DCR and the learner. */
   seed: z.number().int().default(0),
   privacy: z.boolean().default(true),
+  /** What the sampler's privacy guard did (Synthesizer.sampleWithReport), shown beside the copy shares. */
+  privacyGuard: privacyGuardSchema.optional(),
   mlEfficacy: z.boolean().default(true),
   /** Equal-width bins for numerical columns in contingency tables (SDMetrics default 10). */
   bins: z.number().int().min(2).max(1000).default(10),
+  /** Column pairs detailed in the report at most (the scores average every pair): wide tables stay small. */
+  maxPairDetails: z.number().int().min(0).default(DEFAULT_MAX_PAIR_DETAILS),
+  /** Above pairs x rows this large, the pair scores average a seeded sample of pairs (with a note). */
+  maxPairCellVisits: z.number().positive().default(MAX_PAIR_CELL_VISITS),
   /** Clock for timings (injected so shared/ reads no global clock it cannot replace); defaults to Date.now. */
   now: z.custom<() => number>((v) => typeof v === "function").optional(),
 });
@@ -85,7 +91,26 @@ export function evaluate(
   if (scored.primaryKey !== undefined && !synthetic.columns.includes(scored.primaryKey))
     delete scored.primaryKey;
 
-  const quality = timed("quality", () => qualityReport(real, synthetic, scored, { bins: opts.bins }));
+  const quality = timed("quality", () =>
+    qualityReport(real, synthetic, scored, {
+      bins: opts.bins,
+      maxPairDetails: opts.maxPairDetails,
+      maxPairCellVisits: opts.maxPairCellVisits,
+      seed: opts.seed,
+    }),
+  );
+  const pd = quality.pairDetails;
+  if (pd.scored < pd.total)
+    notes.push(
+      `${pd.total} column pairs x ${rowCount(real) + rowCount(synthetic)} rows is more than the pair metrics scan ` +
+        `(${opts.maxPairCellVisits} cells): the pair-trend scores average a seeded sample of ${pd.scored} pairs.`,
+    );
+  if (pd.selection === "bounded")
+    notes.push(
+      `${pd.detailed} of ${pd.total} column pairs are detailed (the ${pd.heatmapPairs} pairs of the ${pd.heatmapColumns.length} heatmap columns, ` +
+        `the ${pd.worst} other worst pairs and a seeded sample of ${pd.sampled})` +
+        (pd.scored === pd.total ? "; every pair is in the scores." : "."),
+    );
   const diag = timed("diagnostics", () => diagnostics(real, synthetic, scored));
   const plots = timed("distributions", () => distributions(real, synthetic, scored));
 
@@ -109,8 +134,17 @@ export function evaluate(
           randomMedianDcr: finiteOrNull(p.baselineProtection.randomMedianDcr),
         },
         overfittingProtection: p.overfittingProtection,
+        exactCopies: p.exactCopies,
+        guard: opts.privacyGuard ?? null,
       };
     });
+    if (priv.exactCopies?.warning) notes.push(priv.exactCopies.warning);
+    if (opts.privacyGuard?.status === "unavailable" && opts.privacyGuard.reason !== null)
+      notes.push(`The privacy guard could not run: ${opts.privacyGuard.reason}.`);
+    if (opts.privacyGuard !== undefined && opts.privacyGuard.dropped > 0)
+      notes.push(
+        `The privacy guard dropped ${opts.privacyGuard.dropped} synthetic rows that still reproduced a rare real row after ${opts.privacyGuard.rounds} resampling rounds.`,
+      );
     if (!opts.holdout)
       notes.push("DCR overfitting protection needs a holdout table (real rows the model never saw).");
   }
@@ -125,6 +159,12 @@ export function evaluate(
       const target = opts.target;
       const holdout = opts.holdout;
       ml = timed("mlEfficacy", () => mlEfficacy(real, synthetic, holdout, scored, target, rng.fork()));
+      const cap = ml.classCap;
+      if (cap)
+        notes.push(
+          `The target ${JSON.stringify(target)} has ${cap.classes} classes: ML efficacy trains on the ${cap.kept} most frequent ` +
+            `and groups the other ${cap.grouped} as one class (${(cap.otherTestShare * 100).toFixed(1)}% of the test rows).`,
+        );
     }
   } else if (opts.mlEfficacy) notes.push("ML efficacy needs a target column.");
 
@@ -143,6 +183,7 @@ export function evaluate(
       relatedPairs: quality.relatedPairs,
       columnShapes: quality.columnShapes,
       columnPairTrends: quality.columnPairTrends,
+      pairDetails: quality.pairDetails,
     },
     diagnostics: diag,
     privacy: priv,

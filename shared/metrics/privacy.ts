@@ -2,6 +2,7 @@ import type { Cell, Table } from "../data/table.ts";
 import type { TableMetadata } from "../data/metadata.ts";
 import type { Rng } from "../random.ts";
 import { categoryKey, cellsOf, finiteValues, metricColumns, minMax, numericColumn } from "./columns.ts";
+import type { MetricColumn } from "./columns.ts";
 import { COPY_RELATIVE_TOLERANCE, DcrIndex } from "./dcr.ts";
 
 export interface DcrSummary {
@@ -29,6 +30,7 @@ export interface PrivacyResult {
     closerToHoldout: number;
     holdoutRows: number;
   } | null;
+  exactCopies: ExactCopies;
 }
 
 /** Quantile by linear interpolation between order statistics (numpy's default, pandas' median). */
@@ -102,6 +104,76 @@ export function uniformRandomRows(real: Table, metadata: TableMetadata, rows: nu
   return { columns, data };
 }
 
+export interface ExactCopies {
+  uniqueRealRowShare: number;
+  anyRealRowShare: number;
+  realDuplicateShare: number;
+  uniqueRealRowCopies: number;
+  anyRealRowCopies: number;
+  columnsCompared: string[];
+  warning: string | null;
+}
+
+/** One key per row over the metric columns: numbers (dates as epoch ms) as printed, categories as text. */
+function rowKeys(table: Table, columns: MetricColumn[], which: string): string[] {
+  const tokens = columns.map((col) => {
+    const cells = cellsOf(table, col.name, which);
+    if (col.kind === "continuous") {
+      return Array.from(numericColumn(cells), (v) => (Number.isNaN(v) ? "\u0000" : String(v)));
+    }
+    return cells.map((c) => categoryKey(c) ?? "\u0000");
+  });
+  const n = tokens.length === 0 ? 0 : tokens[0].length;
+  const keys = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    let key = "";
+    for (const col of tokens) key += `${col[i].length}:${col[i]}`;
+    keys[i] = key;
+  }
+  return keys;
+}
+
+/**
+ * Exact copies, the disclosure a distance summary can hide: synthetic rows equal on every compared column
+ * (ids and text are left out) to a real row, split by whether that real row is unique in the real table.
+ * A copy of a row many real people share discloses no one; the real table's own duplicate share says how
+ * common such rows are.
+ */
+export function exactCopies(real: Table, synthetic: Table, metadata: TableMetadata): ExactCopies {
+  const columns = metricColumns(metadata);
+  const counts = new Map<string, number>();
+  for (const k of rowKeys(real, columns, "real")) counts.set(k, (counts.get(k) ?? 0) + 1);
+  let duplicated = 0;
+  let realRows = 0;
+  for (const c of counts.values()) {
+    realRows += c;
+    if (c > 1) duplicated += c;
+  }
+  let unique = 0;
+  let any = 0;
+  const syntheticKeys = rowKeys(synthetic, columns, "synthetic");
+  for (const k of syntheticKeys) {
+    const c = counts.get(k);
+    if (c === undefined) continue;
+    any++;
+    if (c === 1) unique++;
+  }
+  const n = syntheticKeys.length;
+  const uniqueShare = n ? unique / n : 0;
+  return {
+    uniqueRealRowShare: uniqueShare,
+    anyRealRowShare: n ? any / n : 0,
+    realDuplicateShare: realRows ? duplicated / realRows : 0,
+    uniqueRealRowCopies: unique,
+    anyRealRowCopies: any,
+    columnsCompared: columns.map((c) => c.name),
+    warning:
+      unique > 0
+        ? `${unique} synthetic rows (${(uniqueShare * 100).toFixed(2)}%) reproduce a real row that is unique in the real table: each discloses one real record. Sample with the privacy guard on.`
+        : null,
+  };
+}
+
 export interface PrivacyOptions {
   rng: Rng;
   /** Real rows the model never saw, for DCROverfittingProtection. */
@@ -150,5 +222,6 @@ export function privacy(
       randomMedianDcr: randomMedian,
     },
     overfittingProtection: overfitting,
+    exactCopies: exactCopies(real, synthetic, metadata),
   };
 }

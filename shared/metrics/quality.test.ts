@@ -144,3 +144,89 @@ describe("high-cardinality categories", () => {
     }
   });
 });
+
+describe("wide tables", () => {
+  /** `cols` columns of mixed kinds sharing one signal; `broken` draws c0 independently of the others. */
+  const wide = (seed: number, cols: number, broken: boolean) => {
+    const rng = createRng(seed);
+    const names = Array.from({ length: cols }, (_, j) => `c${j}`);
+    const rowsOut: Cell[][] = Array.from({ length: 200 }, () => {
+      const base = rng.normal();
+      return names.map((_, j) => {
+        const v = (j === 0 && broken ? rng.normal() : base) + 0.5 * rng.normal();
+        return j % 3 === 2 ? (v > 0 ? "hi" : "lo") : v;
+      });
+    });
+    const meta: TableMetadata = {
+      columns: names.map((name, j) => ({ name, sdtype: j % 3 === 2 ? "categorical" : "numerical" })),
+    };
+    return { table: fromRows(names, rowsOut), meta };
+  };
+
+  it("scores every pair but details at most maxPairDetails: the heatmap columns, the worst, a seeded sample", () => {
+    const real = wide(1, 30, false);
+    const synthetic = wide(2, 30, true).table;
+    const full = qualityReport(real.table, synthetic, real.meta, { maxPairDetails: 10_000 });
+    expect(full.pairDetails.selection).toBe("all");
+    expect(full.columnPairTrends.length).toBe(435);
+    const bounded = qualityReport(real.table, synthetic, real.meta, { maxPairDetails: 60, seed: 3 });
+    const pd = bounded.pairDetails;
+    // The same scores: every pair is averaged either way.
+    expect(bounded.allPairs).toEqual(full.allPairs);
+    expect(bounded.relatedPairs).toEqual(full.relatedPairs);
+    expect(pd).toMatchObject({ total: 435, detailed: 60, selection: "bounded" });
+    expect(bounded.columnPairTrends.length).toBe(60);
+    // Heatmap of h columns with h (h - 1) / 2 <= 30 pairs: 8 columns, 28 pairs, all of them detailed.
+    expect(pd.heatmapColumns.length).toBe(8);
+    expect(pd.heatmapPairs).toBe(28);
+    expect(pd.heatmapPairs + pd.worst + pd.sampled).toBe(60);
+    const key = (p: { columns: [string, string] }) => p.columns.join("/");
+    const detailed = new Set(bounded.columnPairTrends.map(key));
+    for (let a = 0; a < pd.heatmapColumns.length; a++)
+      for (let b = a + 1; b < pd.heatmapColumns.length; b++)
+        expect(detailed.has(`${pd.heatmapColumns[a]}/${pd.heatmapColumns[b]}`)).toBe(true);
+    // c0 is the column the synthetic table broke: it has the lowest mean pair score, so the heatmap shows it.
+    expect(pd.heatmapColumns).toContain("c0");
+    // The worst 16 pairs of all 435 are among the details, with the scores the full run gives them.
+    const worst = [...full.columnPairTrends]
+      .filter((p) => p.score !== null)
+      .sort((a, b) => (a.score as number) - (b.score as number))
+      .slice(0, 16);
+    const byKey = new Map(bounded.columnPairTrends.map((p) => [key(p), p]));
+    for (const p of worst) expect(byKey.get(key(p))).toEqual(p);
+    // Table order, and the same selection for the same seed (a different one for another seed).
+    const order = full.columnPairTrends.map(key);
+    const positions = bounded.columnPairTrends.map((p) => order.indexOf(key(p)));
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    const again = qualityReport(real.table, synthetic, real.meta, { maxPairDetails: 60, seed: 3 });
+    expect(again.columnPairTrends.map(key)).toEqual(bounded.columnPairTrends.map(key));
+    const other = qualityReport(real.table, synthetic, real.meta, { maxPairDetails: 60, seed: 4 });
+    expect(other.columnPairTrends.map(key)).not.toEqual(bounded.columnPairTrends.map(key));
+  });
+
+  it("scores a seeded sample of pairs when pairs x rows exceed the scan limit, and says how many", () => {
+    const real = wide(1, 30, false);
+    const synthetic = wide(2, 30, true).table;
+    const full = qualityReport(real.table, synthetic, real.meta);
+    expect(full.pairDetails.scored).toBe(435);
+    // 400 rows (real + synthetic): a limit of 40 000 cells scores 100 pairs.
+    const sampled = qualityReport(real.table, synthetic, real.meta, { maxPairCellVisits: 40_000, seed: 2 });
+    expect(sampled.pairDetails).toMatchObject({ total: 435, scored: 100, detailed: 100, selection: "all" });
+    expect(sampled.relatedPairs.pairsTotal).toBe(435);
+    const mean = (ps: { score: number | null }[]) =>
+      ps.reduce((a, p) => a + (p.score ?? 0), 0) / ps.filter((p) => p.score !== null).length;
+    expect(sampled.allPairs.columnPairTrends).toBeCloseTo(mean(sampled.columnPairTrends), 12);
+    // A fair estimate of the full mean on this table.
+    expect(Math.abs(sampled.allPairs.columnPairTrends! - full.allPairs.columnPairTrends!)).toBeLessThan(0.02);
+    const bounded = qualityReport(real.table, synthetic, real.meta, {
+      maxPairCellVisits: 40_000,
+      maxPairDetails: 60,
+    });
+    expect(bounded.pairDetails).toMatchObject({
+      total: 435,
+      scored: 100,
+      detailed: 60,
+      selection: "bounded",
+    });
+  });
+});

@@ -33,6 +33,17 @@ export const pairTrendSchema = z.object({
   related: z.boolean(),
 });
 
+export const pairDetailsSchema = z.object({
+  total: z.number().int(),
+  scored: z.number().int(),
+  detailed: z.number().int(),
+  selection: z.enum(["all", "bounded"]),
+  heatmapPairs: z.number().int(),
+  worst: z.number().int(),
+  sampled: z.number().int(),
+  heatmapColumns: z.array(z.string()),
+});
+
 export const distributionSchema = z.discriminatedUnion("kind", [
   z.object({
     column: z.string(),
@@ -58,6 +69,33 @@ export const distributionSchema = z.discriminatedUnion("kind", [
   }),
 ]);
 
+/** Synthetic rows equal on every compared column to a real row (privacy.ts exactCopies). */
+export const exactCopiesSchema = z.object({
+  /** Share of synthetic rows equal to a real row that occurs once in the real table (a disclosed person). */
+  uniqueRealRowShare: z.number().min(0).max(1),
+  /** Share of synthetic rows equal to any real row. */
+  anyRealRowShare: z.number().min(0).max(1),
+  /** Share of real rows that have a twin in the real table: copies of those are not a disclosure. */
+  realDuplicateShare: z.number().min(0).max(1),
+  uniqueRealRowCopies: z.number().int(),
+  anyRealRowCopies: z.number().int(),
+  columnsCompared: z.array(z.string()),
+  /** Set when uniqueRealRowShare > 0. */
+  warning: z.string().nullable(),
+});
+
+/** What the sampler's privacy guard did (shared/synth/privacy-guard.ts), when the sampler says. */
+export const privacyGuardSchema = z.object({
+  status: z.enum(["on", "off", "unavailable"]),
+  minRowCount: z.number().int().nullable(),
+  rareTrainingRows: z.number().int().nullable(),
+  resampled: z.number().int(),
+  dropped: z.number().int(),
+  rounds: z.number().int(),
+  maxRounds: z.number().int(),
+  reason: z.string().nullable(),
+});
+
 export const privacySchema = z.object({
   dcr: z.object({
     min: num,
@@ -78,6 +116,10 @@ export const privacySchema = z.object({
       holdoutRows: z.number().int(),
     })
     .nullable(),
+  /** Added within version 1: reports written before the privacy guard lack the next two. */
+  exactCopies: exactCopiesSchema.optional(),
+  /** null: the report was made from files, without the sampler's guard report. */
+  guard: privacyGuardSchema.nullable().optional(),
 });
 
 export const mlEfficacySchema = z.object({
@@ -89,6 +131,15 @@ export const mlEfficacySchema = z.object({
   real: z.number(),
   trainRows: z.object({ real: z.number().int(), synthetic: z.number().int() }),
   testRows: z.number().int(),
+  /** Present when the target's rarest classes were grouped as one (more than 50 classes). */
+  classCap: z
+    .object({
+      classes: z.number().int(),
+      kept: z.number().int(),
+      grouped: z.number().int(),
+      otherTestShare: z.number().min(0).max(1),
+    })
+    .optional(),
 });
 
 export const reportSchema = z.object({
@@ -107,6 +158,8 @@ export const reportSchema = z.object({
     relatedPairs: qualityScoresSchema.extend({ pairsScored: z.number().int(), pairsTotal: z.number().int() }),
     columnShapes: z.array(columnShapeSchema),
     columnPairTrends: z.array(pairTrendSchema),
+    /** Which pairs columnPairTrends details out of how many were scored (absent in reports before it). */
+    pairDetails: pairDetailsSchema.optional(),
   }),
   diagnostics: z.object({
     overall: score,

@@ -16,12 +16,19 @@ import { Synthesizer } from "./synthesizer.ts";
  *   padding      zeros up to a multiple of 4 bytes
  *   then         every weight tensor's values as float32 little-endian, concatenated in header order
  *
+ * Version 2 adds `rareRows`: keyed 64-bit hashes of the training rows that occur fewer than k times (never
+ * the rows), which the privacy guard (privacy-guard.ts) needs at sample time; absent when the model was
+ * fitted with the guard off. Version 1 files still load; their samples cannot be guarded (the sample
+ * report says "unavailable").
+ *
  * Doubles in the header (mixture and copula parameters) survive JSON exactly (shortest round-trip
  * formatting), and weights are stored as the float32 they are, so a loaded model samples the same rows
  * as the saved one for the same seed.
  */
 export const ARTIFACT_MAGIC = "SYNTHMDL";
-export const ARTIFACT_VERSION = 1;
+export const ARTIFACT_VERSION = 2;
+/** Versions this build reads: 1 (before the privacy guard) and 2. */
+export const READABLE_ARTIFACT_VERSIONS: readonly number[] = [1, 2];
 const PREFIX = 16;
 const MAX_HEADER_BYTES = 256 * 1024 * 1024;
 
@@ -36,7 +43,7 @@ const weightRefSchema = z.object({
 export const artifactHeaderSchema = z
   .object({
     format: z.literal("synth-model"),
-    version: z.literal(ARTIFACT_VERSION),
+    version: z.union([z.literal(1), z.literal(2)]),
     kind: modelKindSchema,
     createdAt: z.string(),
     columns: z.array(z.string()),
@@ -53,8 +60,13 @@ export const artifactHeaderSchema = z
         weights: z.array(weightRefSchema),
       })
       .optional(),
+    /** Version 2: the privacy guard's hashes of rare training rows (RareRowState). */
+    rareRows: z.unknown().optional(),
   })
-  .strict();
+  .strict()
+  .refine((h) => h.version >= 2 || h.rareRows === undefined, {
+    message: "a version 1 artifact holds no training-row hashes",
+  });
 export type ArtifactHeader = z.infer<typeof artifactHeaderSchema>;
 
 export function encodeArtifact(synth: Synthesizer, createdAt = new Date()): Uint8Array {
@@ -76,6 +88,7 @@ export function encodeArtifact(synth: Synthesizer, createdAt = new Date()): Uint
     options: state.options,
     ...(state.transformer ? { transformer: state.transformer } : {}),
     ...(state.copula ? { copula: state.copula } : {}),
+    ...(state.rareRows ? { rareRows: state.rareRows } : {}),
     ...(state.model
       ? {
           model: {
@@ -115,10 +128,11 @@ export function readArtifactHeader(bytes: Uint8Array): { header: ArtifactHeader;
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
-  if (version !== ARTIFACT_VERSION) {
-    throw invalid(`unsupported model format version ${version} (this build reads ${ARTIFACT_VERSION})`, {
-      version,
-    });
+  if (!READABLE_ARTIFACT_VERSIONS.includes(version)) {
+    throw invalid(
+      `unsupported model format version ${version} (this build reads ${READABLE_ARTIFACT_VERSIONS.join(" and ")})`,
+      { version },
+    );
   }
   const length = view.getUint32(12, true);
   if (length > MAX_HEADER_BYTES || PREFIX + length > bytes.length) {
@@ -133,6 +147,9 @@ export function readArtifactHeader(bytes: Uint8Array): { header: ArtifactHeader;
     throw synthError("INVALID_ARTIFACT", "the model header is not valid JSON", {}, error);
   }
   const parsed = artifactHeaderSchema.safeParse(json);
+  if (parsed.success && parsed.data.version !== version) {
+    throw invalid("the model header's version does not match the file's", { version });
+  }
   if (!parsed.success)
     throw invalid("the model header is invalid", { issues: parsed.error.issues.slice(0, 5) });
   return { header: parsed.data, weightsStart: PREFIX + length + ((4 - (length % 4)) % 4) };
@@ -166,6 +183,7 @@ export function decodeArtifact(bytes: Uint8Array): Synthesizer {
     transformer: header.transformer,
     copula: header.copula,
     model,
+    rareRows: header.rareRows,
   });
   const columns = synth.columns;
   if (columns.length !== header.columns.length || columns.some((c, i) => c !== header.columns[i])) {

@@ -37,7 +37,6 @@ describe("CTGAN", () => {
   it("has the reference defaults", () => {
     expect(new CTGAN().config).toEqual({
       epochs: 300,
-      batch_size: 500,
       embedding_dim: 128,
       generator_dim: [256, 256],
       discriminator_dim: [256, 256],
@@ -50,6 +49,26 @@ describe("CTGAN", () => {
       pac: 10,
     });
     expect(ctganOptionsSchema.parse({})).toEqual(new CTGAN().config);
+  });
+
+  it("trains 245 rows in batches of 240 (whole pac groups) by default and refuses more than the rows", async () => {
+    const before = tf.memory().numTensors;
+    const model = new CTGAN({ ...small(1), batch_size: undefined });
+    await model.fit(tinyMatrix(245), { rng: createRng(1) });
+    const state = model.getState();
+    // The reference's 500 drew every row of a table this small about twice per step.
+    expect(state.config.batch_size).toBe(240);
+    expect(model.batchSize).toBe(240);
+    const restored = CTGAN.fromState(state);
+    expect(await restored.sampleMatrix(30, createRng(5))).toEqual(await model.sampleMatrix(30, createRng(5)));
+    restored.dispose();
+    model.dispose();
+    const explicit = new CTGAN(small(1, { batch_size: 500 }));
+    await expect(explicit.fit(tinyMatrix(245), { rng: createRng(1) })).rejects.toMatchObject({
+      code: "INVALID_MODEL_CONFIG",
+      details: { batch_size: 500, rows: 245 },
+    });
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it("rejects invalid options, and at fit() a batch size that pac does not divide", async () => {

@@ -48,6 +48,7 @@ import { ParamSet } from "./nn/params.ts";
 import { dropoutMask, gumbelTensor, normalTensor } from "./nn/random.ts";
 import { parseConfig, validateMatrix, validateRowCount } from "./nn/validate.ts";
 import { columnsSchema, weightsSchema } from "./nn/state-schema.ts";
+import { resolveBatchSize } from "./nn/batch.ts";
 
 const positiveInt = z.number().int().positive();
 const rate = z.number().positive().finite();
@@ -57,7 +58,8 @@ const decay = z.number().nonnegative().finite();
 export const ctganOptionsSchema = z
   .object({
     epochs: positiveInt.default(300),
-    batch_size: positiveInt.default(500),
+    /** Default: the reference's 500, at most the training rows in whole pac groups (nn/batch.ts). */
+    batch_size: positiveInt.optional(),
     embedding_dim: positiveInt.default(128),
     generator_dim: z.array(positiveInt).default([256, 256]),
     discriminator_dim: z.array(positiveInt).default([256, 256]),
@@ -73,6 +75,8 @@ export const ctganOptionsSchema = z
 
 export type CtganOptions = z.input<typeof ctganOptionsSchema>;
 export type CtganConfig = z.output<typeof ctganOptionsSchema>;
+/** The config a fit runs with: the batch size resolved for the training rows. */
+type FitConfig = CtganConfig & { batch_size: number };
 
 /** Fixed in the reference (not constructor arguments). */
 const GUMBEL_TAU = 0.2;
@@ -212,6 +216,7 @@ interface Trained {
   set: ParamSet;
   generator: GeneratorParams;
   epochsTrained: number;
+  batchSize: number;
 }
 
 function findDiscrete(layout: SpanLayout, condition: MatrixCondition): number {
@@ -253,15 +258,19 @@ export class CTGAN implements MatrixModel {
     return this.trained?.epochsTrained ?? 0;
   }
 
+  /** The batch size the last fit used (the default depends on the training rows); undefined before a fit. */
+  get batchSize(): number | undefined {
+    return this.trained?.batchSize;
+  }
+
   async fit(matrix: TrainingMatrix, options: MatrixFitOptions): Promise<void> {
-    const c = this.config;
-    if (c.batch_size % c.pac !== 0) {
+    if (this.config.batch_size !== undefined && this.config.batch_size % this.config.pac !== 0) {
       throw synthError(
         "INVALID_MODEL_CONFIG",
-        `batch_size (${c.batch_size}) must be a multiple of pac (${c.pac})`,
+        `batch_size (${this.config.batch_size}) must be a multiple of pac (${this.config.pac})`,
         {
-          batch_size: c.batch_size,
-          pac: c.pac,
+          batch_size: this.config.batch_size,
+          pac: this.config.pac,
         },
       );
     }
@@ -269,6 +278,13 @@ export class CTGAN implements MatrixModel {
     // The penalty's second-order gradient needs them even if the caller skipped initBackend (idempotent).
     registerComparisonGradients();
     const layout = buildLayout(matrix.columns, matrix.width);
+    // The reference also wants an even batch; the default is one (an explicit odd one with pac 1 still runs).
+    const batch = resolveBatchSize(this.config.batch_size, matrix.rows, {
+      model: "CTGAN",
+      multiples: [this.config.pac, 2],
+      minSteps: 1,
+    });
+    const c: FitConfig = { ...this.config, batch_size: batch };
     const { rng } = options;
     const internal = toInternal(matrix.data, matrix.rows, layout);
     const sampler = CondSampler.fromData(layout, internal, matrix.rows, c.log_frequency);
@@ -298,11 +314,11 @@ export class CTGAN implements MatrixModel {
       weightDecay: c.discriminator_decay,
     });
     const trainer = new Trainer(c, layout, sampler, internal, matrix.rows, generator, critic, rng);
-    this.trained = { layout, sampler, set: gSet, generator, epochsTrained: 0 };
+    this.trained = { layout, sampler, set: gSet, generator, epochsTrained: 0, batchSize: batch };
     try {
       const result = await runEpochs({
         epochs: c.epochs,
-        stepsPerEpoch: Math.max(Math.floor(matrix.rows / c.batch_size), 1),
+        stepsPerEpoch: Math.max(Math.floor(matrix.rows / batch), 1),
         step: () => {
           let lossD = 0;
           let penalty = 0;
@@ -314,6 +330,7 @@ export class CTGAN implements MatrixModel {
         onEpoch: options.onEpoch,
         signal: options.signal,
         timeBudgetMs: options.timeBudgetMs,
+        now: options.now,
       });
       this.trained.epochsTrained = result.epochsCompleted;
     } catch (error) {
@@ -330,7 +347,7 @@ export class CTGAN implements MatrixModel {
     const t = this.requireTrained();
     validateRowCount(rows);
     const fixed = condition === undefined ? undefined : findDiscrete(t.layout, condition);
-    const batch = this.config.batch_size;
+    const batch = t.batchSize;
     const { layout } = t;
     const steps = Math.ceil(rows / batch);
     const out = new Float32Array(steps * batch * layout.width);
@@ -364,7 +381,7 @@ export class CTGAN implements MatrixModel {
     const t = this.requireTrained();
     return {
       kind: "ctgan",
-      config: { ...this.config },
+      config: { ...this.config, batch_size: t.batchSize },
       columns: this.columns,
       extra: { width: t.layout.width, levelProbs: t.sampler.levelProbs, epochsTrained: t.epochsTrained },
       weights: t.set.export(),
@@ -400,6 +417,8 @@ export class CTGAN implements MatrixModel {
       set,
       generator,
       epochsTrained: extra.epochsTrained,
+      // Every artifact holds the batch its fit resolved (older ones always held one: 500 was the default).
+      batchSize: model.config.batch_size ?? 500,
     };
     return model;
   }
@@ -432,7 +451,7 @@ class Trainer {
   private readonly batch: number;
 
   constructor(
-    private readonly c: CtganConfig,
+    private readonly c: FitConfig,
     private readonly layout: SpanLayout,
     private readonly sampler: CondSampler,
     private readonly data: Float32Array,

@@ -41,6 +41,8 @@ export interface MatrixFitOptions {
   signal?: AbortSignal;
   /** Training stops early (keeping the model) once this much wall time has passed. */
   timeBudgetMs?: number;
+  /** Monotonic clock in ms for the time budget and progress; injectable so tests do not depend on load. */
+  now?: () => number;
 }
 
 /** A fixed value of one discrete column, for conditional sampling (CTGAN conditions its generator on it). */

@@ -15,6 +15,14 @@ import { categoricalCode, cellKey, generateColumn } from "./transformer/column-c
 import type { CategoricalSpec, ColumnSpec } from "./transformer/column-codec.ts";
 import { createMatrixModel, isNeural, modelKindSchema, restoreMatrixModel } from "./models.ts";
 import type { ModelKind } from "./models.ts";
+import {
+  MAX_GUARD_ROUNDS,
+  RareRowIndex,
+  canonicalRowKeys,
+  privacyOptionsSchema,
+  samplePrivacySchema,
+} from "./privacy-guard.ts";
+import type { PrivacyGuardReport, RareRowState } from "./privacy-guard.ts";
 
 /**
  * One entry point over the three synthesizers: fit a table (validated against its metadata), sample rows
@@ -30,6 +38,8 @@ export const synthesizerOptionsSchema = z
     transformer: transformerOptionsSchema.prefault({}),
     seed: z.number().int().min(0).max(0xffffffff).default(0),
     timeBudgetMs: z.number().positive().optional(),
+    /** The privacy guard (privacy-guard.ts): on, k = 2 by default; `{ guard: false }` keeps no row hashes. */
+    privacy: privacyOptionsSchema.prefault({}),
   })
   .strict();
 export type SynthesizerOptions = z.input<typeof synthesizerOptionsSchema>;
@@ -40,13 +50,41 @@ export interface FitControl {
 }
 
 const conditionValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+type ConditionValue = z.infer<typeof conditionValueSchema>;
+/**
+ * Column -> value. Not z.record: it copies into a plain object, where a column named `__proto__` sets the
+ * prototype instead of a key and the condition is silently lost. The own keys go into a null-prototype copy.
+ */
+const conditionsSchema = z
+  .custom<Record<string, ConditionValue>>(
+    (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+    "conditions must be an object of column -> value",
+  )
+  .transform((v, ctx) => {
+    const out = Object.create(null) as Record<string, ConditionValue>;
+    for (const [column, value] of Object.entries(v)) {
+      const parsed = conditionValueSchema.safeParse(value);
+      if (!parsed.success) {
+        ctx.addIssue({
+          code: "custom",
+          path: [column],
+          message: "a condition is a string, number, boolean or null",
+        });
+        return z.NEVER;
+      }
+      out[column] = parsed.data;
+    }
+    return out;
+  });
 export const sampleOptionsSchema = z
   .object({
     seed: z.number().int().min(0).max(0xffffffff).optional(),
     /** Values of categorical / boolean columns every sampled row must have (SDV's sample_from_conditions). */
-    conditions: z.record(z.string(), conditionValueSchema).optional(),
+    conditions: conditionsSchema.optional(),
     /** Rejection rounds before giving up with CONDITION_UNSATISFIABLE. */
     maxTries: z.number().int().min(1).max(10_000).default(100),
+    /** Overrides the fitted privacy guard for this sample: `{ guard: false }`, or a k up to the fitted one. */
+    privacy: samplePrivacySchema.optional(),
   })
   .strict();
 export type SampleOptions = z.input<typeof sampleOptionsSchema>;
@@ -105,6 +143,8 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
 
 export interface SynthesizerParts {
   kind: ModelKind;
+  /** Hashes of the rare training rows (absent: fitted with the guard off, or an artifact from before it). */
+  rareRows?: RareRowIndex;
   /** The column metadata the model was fitted with (writers need it to format the output). */
   metadata: TableMetadata;
   options: z.output<typeof synthesizerOptionsSchema>;
@@ -121,6 +161,7 @@ export class Synthesizer {
   private readonly transformer: DataTransformer | undefined;
   private readonly model: MatrixModel | undefined;
   private readonly copula: GaussianCopula | undefined;
+  private readonly rareRows: RareRowIndex | undefined;
 
   constructor(parts: SynthesizerParts, stats?: FitStats) {
     this.kind = parts.kind;
@@ -129,9 +170,14 @@ export class Synthesizer {
     this.transformer = parts.transformer;
     this.model = parts.model;
     this.copula = parts.copula;
+    this.rareRows = parts.rareRows;
     this.stats = stats;
     if (isNeural(this.kind) ? !this.transformer || !this.model : !this.copula) {
       throw synthError("INTERNAL_ERROR", `a ${this.kind} synthesizer is missing its parts`);
+    }
+    const compared = this.specs.filter((s) => s.kind !== "generated").map((s) => s.name);
+    if (this.rareRows && this.rareRows.columns.join("\u0000") !== compared.join("\u0000")) {
+      throw synthError("INVALID_ARTIFACT", "the stored training-row hashes were made over other columns");
     }
   }
 
@@ -163,8 +209,9 @@ export class Synthesizer {
       const progress = { epoch: 1, epochs: 1, losses: {}, elapsedMs: fitMs, etaMs: 0 };
       epochs.push(progress);
       await control.onEpoch?.(progress);
+      const rareRows = rareRowIndex(table, copula.specs, meta, opts);
       return new Synthesizer(
-        { kind: opts.model, metadata: meta, options: opts, copula },
+        { kind: opts.model, metadata: meta, options: opts, copula, rareRows },
         { transformerMs: 0, fitMs, epochs },
       );
     }
@@ -195,8 +242,9 @@ export class Synthesizer {
       throw error;
     }
     const fitMs = performance.now() - started;
+    const rareRows = rareRowIndex(table, transformer.specs, meta, opts);
     return new Synthesizer(
-      { kind: opts.model, metadata: meta, options: opts, transformer, model },
+      { kind: opts.model, metadata: meta, options: opts, transformer, model, rareRows },
       { transformerMs, fitMs, epochs },
     );
   }
@@ -227,8 +275,21 @@ export class Synthesizer {
    * Samples `rows` rows. With conditions, rows are drawn in rounds and those that match are kept (bounded:
    * `maxTries` rounds); CTGAN also conditions its generator on one of them, as SDV does, so most
    * rows match at once. Fails with CONDITION_UNSATISFIABLE when a value was never seen or too few rows match.
+   * The privacy guard may return fewer rows than asked (see sampleWithReport).
    */
   async sample(rows: number, options: SampleOptions = {}): Promise<Table> {
+    return (await this.sampleWithReport(rows, options)).table;
+  }
+
+  /**
+   * sample(), and what the privacy guard did: a row equal to a training row that fewer than k training
+   * rows share is replaced by a fresh draw, for at most MAX_GUARD_ROUNDS rounds; rows still matching then
+   * are dropped (`privacy.dropped`), so the table can be that much shorter than asked.
+   */
+  async sampleWithReport(
+    rows: number,
+    options: SampleOptions = {},
+  ): Promise<{ table: Table; privacy: PrivacyGuardReport }> {
     if (!Number.isInteger(rows) || rows < 0) {
       throw synthError("VALIDATION_ERROR", "the number of rows must be a non-negative integer", { rows });
     }
@@ -242,16 +303,44 @@ export class Synthesizer {
     const seed = opts.seed ?? crypto.getRandomValues(new Uint32Array(1))[0];
     const rng = createRng(seed);
     const conditions = Object.entries(opts.conditions ?? {});
-    if (conditions.length === 0) return (await this.sampleBatch(rows, rng, undefined)).table;
+    let draw: (n: number, strict: boolean) => Promise<Table>;
+    if (conditions.length === 0) {
+      draw = async (n) => (await this.sampleBatch(n, rng, undefined)).table;
+    } else {
+      const checks = conditions.map(([column, value]) => this.conditionCheck(column, value));
+      // CTGAN's generator takes one condition: the first the model can express (a level in the one-hot).
+      const matrixCondition =
+        this.kind === "ctgan" ? checks.find((c) => c.matrixCondition)?.matrixCondition : undefined;
+      draw = (n, strict) =>
+        this.drawMatching(
+          n,
+          rng,
+          checks,
+          matrixCondition,
+          opts.maxTries,
+          strict ? opts.conditions : undefined,
+        );
+    }
+    const guarded = await this.guard(await draw(rows, true), draw, opts.privacy);
+    // Ids are regenerated over the final rows whenever rows were combined, so they stay unique.
+    const table =
+      conditions.length > 0 || guarded.changed ? this.regenerate(guarded.table, rng) : guarded.table;
+    return { table, privacy: guarded.report };
+  }
 
-    const checks = conditions.map(([column, value]) => this.conditionCheck(column, value));
-    // CTGAN's generator takes one condition: the first the model can express (a level in the one-hot).
-    const matrixCondition =
-      this.kind === "ctgan" ? checks.find((c) => c.matrixCondition)?.matrixCondition : undefined;
+  /** Draws rounds of rows and keeps those matching every condition; `strict` (the conditions) throws when short. */
+  private async drawMatching(
+    rows: number,
+    rng: Rng,
+    checks: { column: string; key: string }[],
+    matrixCondition: MatrixCondition | undefined,
+    maxTries: number,
+    strict: Record<string, Cell> | undefined,
+  ): Promise<Table> {
     const kept: Table[] = [];
     let obtained = 0;
     let drawn = 0;
-    for (let attempt = 0; attempt < opts.maxTries && obtained < rows; attempt++) {
+    for (let attempt = 0; attempt < maxTries && obtained < rows; attempt++) {
       const rate = drawn === 0 ? 1 : Math.max(obtained / drawn, 0.01);
       // Sized from the acceptance rate seen so far, and bounded so a rare condition cannot exhaust memory.
       const batch = Math.min(
@@ -269,14 +358,97 @@ export class Synthesizer {
       obtained += match.length;
       kept.push(takeRows(table, match));
     }
-    if (obtained < rows) {
+    if (strict !== undefined && obtained < rows) {
       throw synthError(
         "CONDITION_UNSATISFIABLE",
         `only ${obtained} of ${rows} rows matching the conditions were found in ${drawn} sampled rows`,
-        { requested: rows, obtained, sampled: drawn, conditions: opts.conditions },
+        { requested: rows, obtained, sampled: drawn, conditions: strict },
       );
     }
-    return this.regenerate(concatTables(kept, this.columns), rng);
+    return concatTables(kept, this.columns);
+  }
+
+  /** The privacy guard over one sample (privacy-guard.ts); `draw` gives fresh rows under the same conditions. */
+  private async guard(
+    table: Table,
+    draw: (n: number, strict: boolean) => Promise<Table>,
+    override: z.output<typeof samplePrivacySchema> | undefined,
+  ): Promise<{ table: Table; changed: boolean; report: PrivacyGuardReport }> {
+    const fitted = this.options.privacy;
+    const report: PrivacyGuardReport = {
+      status: "on",
+      minRowCount: null,
+      rareTrainingRows: null,
+      resampled: 0,
+      dropped: 0,
+      rounds: 0,
+      maxRounds: MAX_GUARD_ROUNDS,
+      reason: null,
+    };
+    const unchanged = { table, changed: false, report };
+    if (!(override?.guard ?? fitted.guard)) {
+      report.status = "off";
+      report.reason = fitted.guard
+        ? "turned off for this sample (privacy: { guard: false })"
+        : "the model was fitted with privacy: { guard: false }";
+      return unchanged;
+    }
+    const index = this.rareRows;
+    if (index === undefined) {
+      report.status = "unavailable";
+      report.reason = fitted.guard
+        ? "the model holds no training-row hashes (saved before the privacy guard, artifact format 1): refit it to guard its samples"
+        : "the model was fitted with privacy: { guard: false }, so it holds no training-row hashes: refit it with the guard on";
+      return unchanged;
+    }
+    const k = override?.minRowCount ?? index.minRowCount;
+    if (k > index.minRowCount) {
+      throw synthError(
+        "VALIDATION_ERROR",
+        `the model was fitted with privacy.minRowCount ${index.minRowCount}; a sample can lower it, not raise it to ${k} (refit)`,
+        { fitted: index.minRowCount, requested: k },
+      );
+    }
+    report.minRowCount = k;
+    report.rareTrainingRows = index.size;
+    const keysOf = (t: Table) => canonicalRowKeys(t, this.specs, this.metadata);
+    const firstKeys = keysOf(table);
+    if (firstKeys === null || index.size === 0) return unchanged;
+    let bad = index.matches(firstKeys, k).flatMap((hit, i) => (hit ? [i] : []));
+    if (bad.length === 0) return unchanged;
+    const n = rowCount(table);
+    const data = table.data.map((col) => col.slice());
+    let cleanRate = 1 - bad.length / n;
+    while (bad.length > 0 && report.rounds < MAX_GUARD_ROUNDS) {
+      report.rounds++;
+      // Enough fresh rows that about all the bad ones are replaced in one round, bounded for memory.
+      const batch = Math.min(Math.ceil((bad.length / Math.max(cleanRate, 0.1)) * 1.2) + 16, 200_000);
+      const fresh = await draw(batch, false);
+      const m = rowCount(fresh);
+      const hits = index.matches(keysOf(fresh) ?? [], k);
+      const still: number[] = [];
+      let q = 0;
+      for (const p of bad) {
+        while (q < m && hits[q]) q++;
+        if (q >= m) {
+          still.push(p);
+          continue;
+        }
+        for (let j = 0; j < data.length; j++) data[j][p] = fresh.data[j][q];
+        q++;
+        report.resampled++;
+      }
+      if (m > 0) cleanRate = hits.filter((h) => !h).length / m;
+      bad = still;
+    }
+    report.dropped = bad.length;
+    if (bad.length > 0) {
+      const drop = new Set(bad);
+      const keep: number[] = [];
+      for (let i = 0; i < n; i++) if (!drop.has(i)) keep.push(i);
+      return { table: takeRows({ columns: table.columns, data }, keep), changed: true, report };
+    }
+    return { table: { columns: table.columns, data }, changed: true, report };
   }
 
   private conditionCheck(column: string, value: Cell) {
@@ -321,6 +493,7 @@ export class Synthesizer {
     transformer?: TransformerState;
     copula?: CopulaState;
     model?: MatrixModelState;
+    rareRows?: RareRowState;
   } {
     return {
       kind: this.kind,
@@ -329,6 +502,7 @@ export class Synthesizer {
       ...(this.transformer ? { transformer: this.transformer.state } : {}),
       ...(this.copula ? { copula: this.copula.state } : {}),
       ...(this.model ? { model: this.model.getState() } : {}),
+      ...(this.rareRows ? { rareRows: this.rareRows.state } : {}),
     };
   }
 
@@ -336,7 +510,7 @@ export class Synthesizer {
     kind: ModelKind,
     metadata: TableMetadata,
     options: unknown,
-    parts: { transformer?: unknown; copula?: unknown; model?: MatrixModelState },
+    parts: { transformer?: unknown; copula?: unknown; model?: MatrixModelState; rareRows?: unknown },
   ): Synthesizer {
     const parsed = synthesizerOptionsSchema.safeParse(options);
     if (!parsed.success) {
@@ -345,6 +519,7 @@ export class Synthesizer {
       });
     }
     const opts = parsed.data;
+    const rareRows = parts.rareRows === undefined ? undefined : RareRowIndex.fromState(parts.rareRows);
     if (isNeural(kind)) {
       if (parts.transformer === undefined || parts.model === undefined) {
         throw synthError("INVALID_ARTIFACT", `a ${kind} artifact needs a transformer and model weights`);
@@ -361,11 +536,18 @@ export class Synthesizer {
         options: opts,
         transformer: DataTransformer.fromState(parts.transformer),
         model: restoreMatrixModel(parts.model),
+        rareRows,
       });
     }
     if (parts.copula === undefined)
       throw synthError("INVALID_ARTIFACT", "a gaussian_copula artifact needs its copula");
-    return new Synthesizer({ kind, metadata, options: opts, copula: GaussianCopula.fromState(parts.copula) });
+    return new Synthesizer({
+      kind,
+      metadata,
+      options: opts,
+      copula: GaussianCopula.fromState(parts.copula),
+      rareRows,
+    });
   }
 
   dispose(): void {
@@ -384,6 +566,17 @@ function asLevel(spec: CategoricalSpec, value: Cell): Cell | undefined {
   if (value.trim() !== "" && Number.isFinite(Number(value))) candidates.push(Number(value));
   if (value === "true" || value === "false") candidates.push(value === "true");
   return candidates.find((c) => categoricalCode(spec, c) >= 0);
+}
+
+/** The rare-row hashes the guard needs at sample time, unless the guard is off (then nothing is kept). */
+function rareRowIndex(
+  table: Table,
+  specs: ColumnSpec[],
+  metadata: TableMetadata,
+  opts: z.output<typeof synthesizerOptionsSchema>,
+): RareRowIndex | undefined {
+  if (!opts.privacy.guard) return undefined;
+  return RareRowIndex.build(table, specs, metadata, opts.privacy.minRowCount, opts.seed);
 }
 
 function unsatisfiable(column: string, value: Cell) {

@@ -36,7 +36,6 @@ describe("TVAE", () => {
   it("has the reference defaults", () => {
     expect(new TVAE().config).toEqual({
       epochs: 300,
-      batch_size: 500,
       embedding_dim: 128,
       compress_dims: [128, 128],
       decompress_dims: [128, 128],
@@ -48,6 +47,27 @@ describe("TVAE", () => {
     expect(() => new TVAE({ l2scale: -1 })).toThrow(
       expect.objectContaining({ code: "INVALID_MODEL_CONFIG" }),
     );
+  });
+
+  it("trains 240 rows in batches of a tenth of them by default, keeps that batch in its state, refuses more than the rows", async () => {
+    const before = tf.memory().numTensors;
+    const model = new TVAE({ ...small(1), batch_size: undefined });
+    await model.fit(tinyMatrix(240), { rng: createRng(1) });
+    const state = model.getState();
+    // The reference's 500 made every epoch one step on a table this small.
+    expect(state.config.batch_size).toBe(24);
+    expect(model.batchSize).toBe(24);
+    const restored = TVAE.fromState(state);
+    expect(restored.batchSize).toBe(24);
+    expect(await restored.sampleMatrix(30, createRng(5))).toEqual(await model.sampleMatrix(30, createRng(5)));
+    restored.dispose();
+    model.dispose();
+    const explicit = new TVAE(small(1, { batch_size: 500 }));
+    await expect(explicit.fit(tinyMatrix(240), { rng: createRng(1) })).rejects.toMatchObject({
+      code: "INVALID_MODEL_CONFIG",
+      details: { batch_size: 500, rows: 240 },
+    });
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it("computes the reference loss: Gaussian NLL of tanh spans + cross-entropy, times factor, over rows; KL", () => {

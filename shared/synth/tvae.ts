@@ -25,6 +25,7 @@ import { buildLayout, fromInternal, spanCrossEntropySum, toInternal, type SpanLa
 import { ParamSet } from "./nn/params.ts";
 import { normalTensor } from "./nn/random.ts";
 import { columnsSchema, weightsSchema } from "./nn/state-schema.ts";
+import { resolveBatchSize, TVAE_MIN_STEPS_PER_EPOCH } from "./nn/batch.ts";
 import { parseConfig, validateMatrix, validateRowCount } from "./nn/validate.ts";
 
 const positiveInt = z.number().int().positive();
@@ -33,7 +34,8 @@ const positiveInt = z.number().int().positive();
 export const tvaeOptionsSchema = z
   .object({
     epochs: positiveInt.default(300),
-    batch_size: positiveInt.default(500),
+    /** Default: the reference's 500, at most a tenth of the training rows (nn/batch.ts); resolved at fit. */
+    batch_size: positiveInt.optional(),
     embedding_dim: positiveInt.default(128),
     compress_dims: z.array(positiveInt).default([128, 128]),
     decompress_dims: z.array(positiveInt).default([128, 128]),
@@ -165,6 +167,7 @@ interface Trained {
   set: ParamSet;
   decoder: DecoderParams;
   epochsTrained: number;
+  batchSize: number;
 }
 
 export class TVAE implements MatrixModel {
@@ -180,12 +183,18 @@ export class TVAE implements MatrixModel {
     return this.trained?.epochsTrained ?? 0;
   }
 
+  /** The batch size the last fit used (the default depends on the training rows); undefined before a fit. */
+  get batchSize(): number | undefined {
+    return this.trained?.batchSize;
+  }
+
   async fit(matrix: TrainingMatrix, options: MatrixFitOptions): Promise<void> {
     const c = this.config;
     validateMatrix(matrix);
     const layout = buildLayout(matrix.columns, matrix.width);
     const { rng } = options;
     const { rows, width } = matrix;
+    const batch = resolveBatchSize(c.batch_size, rows, { model: "TVAE", minSteps: TVAE_MIN_STEPS_PER_EPOCH });
     const internal = toInternal(matrix.data, rows, layout);
     const targets = argmaxTargets(internal, rows, layout);
     this.dispose();
@@ -197,9 +206,8 @@ export class TVAE implements MatrixModel {
     const decoder = buildDecoder(decSet, c.embedding_dim, c.decompress_dims, width, rng);
     const vars = [...encSet.trainable, ...decSet.trainable];
     const opt = new Adam(vars, { lr: c.learning_rate, beta1: 0.9, beta2: 0.999, weightDecay: c.l2scale });
-    this.trained = { layout, set: decSet, decoder, epochsTrained: 0 };
+    this.trained = { layout, set: decSet, decoder, epochsTrained: 0, batchSize: batch };
     let order: Uint32Array = new Uint32Array(0);
-    const batch = c.batch_size;
     const step = (_epoch: number, s: number): Record<string, number> => {
       const idx = order.subarray(s * batch, Math.min((s + 1) * batch, rows));
       const n = idx.length;
@@ -250,6 +258,7 @@ export class TVAE implements MatrixModel {
         onEpoch: options.onEpoch,
         signal: options.signal,
         timeBudgetMs: options.timeBudgetMs,
+        now: options.now,
       });
       this.trained.epochsTrained = result.epochsCompleted;
     } catch (error) {
@@ -271,7 +280,7 @@ export class TVAE implements MatrixModel {
     validateRowCount(rows);
     const { layout } = t;
     const { width, tanhCount } = layout;
-    const batch = this.config.batch_size;
+    const batch = t.batchSize;
     const sigma = t.decoder.sigma.dataSync() as Float32Array;
     const out = new Float32Array(rows * width);
     for (let start = 0; start < rows; start += batch) {
@@ -304,7 +313,7 @@ export class TVAE implements MatrixModel {
     const t = this.requireTrained();
     return {
       kind: "tvae",
-      config: { ...this.config },
+      config: { ...this.config, batch_size: t.batchSize },
       columns: this.columns,
       extra: { width: t.layout.width, epochsTrained: t.epochsTrained },
       weights: t.set.export(),
@@ -330,7 +339,14 @@ export class TVAE implements MatrixModel {
     );
     set.import(parsed.data.weights);
     model.columns = state.columns;
-    model.trained = { layout, set, decoder, epochsTrained: parsed.data.extra.epochsTrained };
+    model.trained = {
+      layout,
+      set,
+      decoder,
+      epochsTrained: parsed.data.extra.epochsTrained,
+      // Every artifact holds the batch its fit resolved (older ones always held one: 500 was the default).
+      batchSize: model.config.batch_size ?? 500,
+    };
     return model;
   }
 

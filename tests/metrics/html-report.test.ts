@@ -1,17 +1,17 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluate } from "../../shared/metrics/evaluate.ts";
 import { renderHtmlReport } from "../../shared/metrics/html/render.ts";
+import { launchChromium } from "./chromium.ts";
 import { HOSTILE_CATEGORY, HOSTILE_COLUMN, reportMetadata, reportTables } from "./report-fixture.ts";
 
 /**
- * Renders the HTML report in Debian's headless Chromium: no console error, no request leaves the page, every
+ * Renders the HTML report in headless Chromium from npm (./chromium.ts): no console error, no request leaves the page, every
  * chart drew, hostile text stays text. Saves bench/report-screenshot.png (committed; look at it).
  */
-const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = new URL("../../bench/report-screenshot.png", import.meta.url);
 
 describe("HTML report in Chromium", () => {
@@ -21,22 +21,7 @@ describe("HTML report in Chromium", () => {
   beforeAll(async () => {
     // A fresh profile directory per run (launchPersistentContext is how Playwright takes --user-data-dir).
     profile = mkdtempSync(join(tmpdir(), "synth-report-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      offline: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    context = await launchChromium(profile);
   });
 
   afterAll(async () => {

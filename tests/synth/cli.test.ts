@@ -54,17 +54,6 @@ describe("synth fit / sample / generate", () => {
     }
   });
 
-  it("refuses --html without --report, before fitting", async () => {
-    const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
-    try {
-      expect(
-        await run("generate", penguins, "--out", join(dir, "y.csv"), "--html", join(dir, "y.html")),
-      ).toBe(1);
-    } finally {
-      stderr.mockRestore();
-    }
-  });
-
   it("fit then sample: the same seed writes the same file, in any output format", async () => {
     const model = join(dir, "model.synth");
     const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);

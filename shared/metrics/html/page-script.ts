@@ -63,9 +63,12 @@ export const PAGE_SCRIPT = String.raw`
   }
 
   // Association matrix: Pearson r for two numerical columns, Cramér's V otherwise (1 on the diagonal).
+  // A wide table detailed only some pairs: the heatmaps show the columns whose pairs are all detailed.
+  var MAX_HEAT_COLUMNS = 64;
   function associationMatrix(which) {
-    var names = report.quality.columnShapes.map(function (s) { return s.column; });
-    var index = {};
+    var pd = report.quality.pairDetails;
+    var names = (pd ? pd.heatmapColumns : report.quality.columnShapes.map(function (s) { return s.column; })).slice(0, MAX_HEAT_COLUMNS);
+    var index = Object.create(null);
     names.forEach(function (n, i) { index[n] = i; });
     var m = names.map(function (_, i) { return names.map(function (_, j) { return i === j ? 1 : null; }); });
     report.quality.columnPairTrends.forEach(function (p) {
@@ -121,7 +124,23 @@ export const PAGE_SCRIPT = String.raw`
 
   var charts = [];
   var grid = document.getElementById("column-charts");
-  report.distributions.forEach(function (d) {
+  // One chart per column up to MAX_COLUMN_CHARTS; beyond, the worst-shaped columns, in table order.
+  var MAX_COLUMN_CHARTS = 120;
+  var shown = report.distributions;
+  if (shown.length > MAX_COLUMN_CHARTS) {
+    var shapeOf = {};
+    report.quality.columnShapes.forEach(function (s) { shapeOf[s.column] = s.score === null ? 2 : s.score; });
+    var order = shown.map(function (d, i) { return i; });
+    order.sort(function (a, b) { return (shapeOf[shown[a].column] ?? 2) - (shapeOf[shown[b].column] ?? 2) || a - b; });
+    var keep = order.slice(0, MAX_COLUMN_CHARTS).sort(function (a, b) { return a - b; });
+    shown = keep.map(function (i) { return report.distributions[i]; });
+    var more = document.createElement("p");
+    more.className = "muted";
+    more.id = "column-charts-bounded";
+    more.textContent = "The " + MAX_COLUMN_CHARTS + " columns with the lowest shape score of " + report.distributions.length + " are drawn; the table below lists every column.";
+    grid.parentNode.insertBefore(more, grid);
+  }
+  shown.forEach(function (d) {
     var card = document.createElement("div");
     card.className = "chart-card";
     var title = document.createElement("h4");

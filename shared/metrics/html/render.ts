@@ -65,6 +65,22 @@ ${card("Data structure", fmt(d.dataStructure), grade(d.dataStructure, 0.99, 0.9)
 </div>${list}${structure}</section>`;
 }
 
+/** Exact copies of real rows and the sampler's guard: absent from reports made before the guard existed. */
+function exactCopyCards(p: NonNullable<Report["privacy"]>): string {
+  const e = p.exactCopies;
+  if (e === undefined) return "";
+  const g = p.guard ?? null;
+  const guardText =
+    g === null
+      ? "not known (the report was made from files; the sampler's guard report was not given)"
+      : g.status === "on"
+        ? `on, k = ${g.minRowCount ?? "n/a"}: ${g.resampled} rows resampled in ${g.rounds} of at most ${g.maxRounds} rounds, ${g.dropped} dropped`
+        : `${g.status}${g.reason === null ? "" : ` (${escapeHtml(g.reason)})`}`;
+  const warning = e.warning === null ? "" : `<p class="warning"><b>Warning:</b> ${escapeHtml(e.warning)}</p>`;
+  return `${card("Copies of unique real rows", pct(e.uniqueRealRowShare), e.uniqueRealRowCopies === 0 ? "good" : "poor", `${e.uniqueRealRowCopies} synthetic rows equal, on every compared column, a real row that occurs once in the real table: each one discloses a real record. Privacy guard: ${guardText}.${warning}`)}
+${card("Copies of any real row", pct(e.anyRealRowShare), "info", `${e.anyRealRowCopies} synthetic rows equal some real row. Beside it, ${pct(e.realDuplicateShare)} of the real rows have a twin in the real table: copies of rows many people share disclose no one.`)}`;
+}
+
 function privacySection(r: Report): string {
   const p = r.privacy;
   if (p === null) return `<section><h2>Privacy</h2><p>Not computed.</p></section>`;
@@ -72,6 +88,7 @@ function privacySection(r: Report): string {
   const of = p.overfittingProtection;
   const copyClass = p.copyShare <= 0.01 ? "good" : p.copyShare <= 0.05 ? "fair" : "poor";
   return `<section><h2>Privacy</h2><div class="cards">
+${exactCopyCards(p)}
 ${card("Copied rows", pct(p.copyShare), copyClass, `The share of synthetic rows that copy a real row: every category equal and every number within ${pct(p.copyTolerance)} of the real value. Identical rows (distance 0): ${pct(p.dcr.exactShare)}.`)}
 ${card("Distance to closest record", `median ${fmt(p.dcr.median)}`, "info", `For each synthetic row, the distance to the most similar real row: the mean over columns of |difference| / real range for numbers and dates (at most 1), and 0 or 1 for categories. 0 means identical to a real row. 5th percentile ${fmt(p.dcr.p05)}, mean ${fmt(p.dcr.mean)}.`)}
 ${card("DCR baseline protection", fmt(bp.score), grade(bp.score, 0.8, 0.5), `Median distance of the synthetic rows (${fmt(bp.syntheticMedianDcr)}) divided by that of random rows drawn uniformly within the real ranges and categories (${fmt(bp.randomMedianDcr)}), at most 1. Near 1: synthetic rows are as far from real rows as random ones; near 0: they sit on top of real rows.`)}
@@ -104,7 +121,15 @@ ${card(`Trained on real (${metric})`, fmt(m.real), "info", `The same model train
 </div></section>`;
 }
 
+/** Which columns the heatmaps show when the table has too many pairs to detail them all. */
+function heatmapScope(r: Report): string {
+  const pd = r.quality.pairDetails;
+  if (!pd || pd.selection === "all") return "";
+  return `<p class="muted" id="heatmap-scope">${pd.heatmapColumns.length} of ${r.quality.columnShapes.length} columns shown: those with the lowest mean pair score. ${pd.scored === pd.total ? `Every one of the ${pd.total} pairs is in the scores above.` : `The scores above average a seeded sample of ${pd.scored} of the ${pd.total} pairs.`}</p>`;
+}
+
 function detailTables(r: Report): string {
+  const pd = r.quality.pairDetails;
   const shapes = r.quality.columnShapes
     .map(
       (s) =>
@@ -124,7 +149,7 @@ function detailTables(r: Report): string {
     .join("");
   return `<section><h2>Details</h2>
 <details open><summary>Column shapes</summary><table><thead><tr><th>column</th><th>type</th><th>metric</th><th>score</th><th></th></tr></thead><tbody>${shapes}</tbody></table></details>
-<details><summary>Column pair trends (worst first)</summary><table><thead><tr><th>column</th><th>column</th><th>metric</th><th>score</th><th></th><th>real / synthetic</th><th>related</th></tr></thead><tbody>${pairs}</tbody></table></details>
+<details><summary>Column pair trends (worst first${pd && pd.selection === "bounded" ? `; ${pd.detailed} of ${pd.total} pairs: those of the heatmap columns, the worst and a seeded sample` : ""})</summary><table><thead><tr><th>column</th><th>column</th><th>metric</th><th>score</th><th></th><th>real / synthetic</th><th>related</th></tr></thead><tbody>${pairs}</tbody></table></details>
 </section>`;
 }
 
@@ -163,6 +188,7 @@ td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
 .bar-fill { display: block; height: 100%; background: var(--na); }
 .bar-fill.good { background: var(--good); } .bar-fill.fair { background: var(--fair); } .bar-fill.poor { background: var(--poor); }
 .notes { color: #4b5563; font-size: 12.5px; }
+.warning { color: var(--poor); }
 summary { cursor: pointer; font-weight: 600; margin: 8px 0; }
 `;
 
@@ -199,7 +225,7 @@ ${qualitySection(r)}
 <p class="legend"><span><span class="swatch" style="background:rgba(37,99,235,0.75)"></span>real</span><span><span class="swatch" style="background:rgba(234,88,12,0.75)"></span>synthetic</span><span class="muted">share of rows; numbers in 20 equal-width bins over the real range</span></p>
 <div class="chart-grid" id="column-charts"></div></section>
 <section id="heatmaps"><h2>Relationships between columns</h2>
-<p class="muted">Pearson's r for two numerical columns (−1 blue to +1 red); Cramér's V (0 to 1) for pairs with a category, numbers cut into 10 bins. The third map is the absolute difference (white = same, orange = different).</p>
+<p class="muted">Pearson's r for two numerical columns (−1 blue to +1 red); Cramér's V (0 to 1) for pairs with a category, numbers cut into 10 bins. The third map is the absolute difference (white = same, orange = different).</p>${heatmapScope(r)}
 <div class="heat-grid">
 <div class="chart-card"><h4>Real</h4><div class="chart-box"><canvas id="heat-real" role="img" aria-label="real association matrix"></canvas></div></div>
 <div class="chart-card"><h4>Synthetic</h4><div class="chart-box"><canvas id="heat-synthetic" role="img" aria-label="synthetic association matrix"></canvas></div></div>

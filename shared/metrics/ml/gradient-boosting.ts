@@ -166,24 +166,24 @@ export class GradientBoosting {
     return tree.value[node];
   }
 
-  /** Raw scores, n x outputs. */
+  /**
+   * Raw scores, n x outputs. Tree by tree over all rows, so one tree stays in cache (row by row through all
+   * 5 100 trees of 51 classes x 100 stages took 10 times as long); each score adds its stages in order.
+   */
   decision(x: Float64Array, n: number, f: number): Float64Array {
     const K = this.outputs;
     const out = new Float64Array(n * K);
     const lr = this.options.learningRate;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) out[i * K + k] = this.init[k];
+    for (const stage of this.trees) {
       for (let k = 0; k < K; k++) {
-        let s = this.init[k];
-        for (const stage of this.trees) {
-          const tree = stage[k];
+        const { feature, valueThreshold, left, right, value } = stage[k];
+        for (let i = 0; i < n; i++) {
           let node = 0;
-          while (tree.feature[node] >= 0) {
-            node =
-              x[i * f + tree.feature[node]] <= tree.valueThreshold[node] ? tree.left[node] : tree.right[node];
-          }
-          s += lr * tree.value[node];
+          while (feature[node] >= 0)
+            node = x[i * f + feature[node]] <= valueThreshold[node] ? left[node] : right[node];
+          out[i * K + k] += lr * value[node];
         }
-        out[i * K + k] = s;
       }
     }
     return out;

@@ -18,6 +18,42 @@ export interface MlEfficacyResult {
   real: number;
   trainRows: { real: number; synthetic: number };
   testRows: number;
+  /** Present when the target had more classes than MAX_TARGET_CLASSES: how they were grouped. */
+  classCap?: ClassCap;
+}
+
+/**
+ * Classes a classifier trains on at most: gradient boosting fits one tree per class per stage, so a target
+ * with 400 classes cost 8 times the trees of 50 (and ran past 30 s); the rarest classes say little anyway.
+ */
+export const MAX_TARGET_CLASSES = 50;
+
+export interface ClassCap {
+  /** Distinct target values in the real training rows. */
+  classes: number;
+  /** The most frequent of them, trained on as they are. */
+  kept: number;
+  /** The others, grouped as one class ("other") in training, prediction and scoring. */
+  grouped: number;
+  /** Share of the test rows whose class is grouped. */
+  otherTestShare: number;
+}
+
+/** The MAX_TARGET_CLASSES most frequent classes of the real training rows (ties: first seen), or null. */
+function capClasses(realKeys: readonly string[]): { kept: Set<string>; classes: number } | null {
+  const counts = new Map<string, number>();
+  for (const k of realKeys) counts.set(k, (counts.get(k) ?? 0) + 1);
+  if (counts.size <= MAX_TARGET_CLASSES) return null;
+  // A stable sort keeps first-seen order among equal counts, so the choice does not depend on anything else.
+  const kept = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, MAX_TARGET_CLASSES);
+  return { kept: new Set(kept.map(([k]) => k)), classes: counts.size };
+}
+
+/** A label no kept class can equal. */
+function otherLabel(kept: Set<string>): string {
+  let label = "(other)";
+  while (kept.has(label)) label = `(${label})`;
+  return label;
 }
 
 /** Rows whose target is present (a learner cannot use a row without its label). */
@@ -65,6 +101,13 @@ export function mlEfficacy(
   if (rowsOf(test) === 0)
     throw synthError("VALIDATION_ERROR", "the test rows have no target value", { column: target });
 
+  const targetKeys = (t: Table, which: string) =>
+    cellsOf(t, target, which).map((c) => categoryKey(c) as string);
+  const cap =
+    task === "classification" ? capClasses(targetKeys(withTarget(realTrain, target), "real")) : null;
+  const other = cap === null ? "" : otherLabel(cap.kept);
+  const classOf = (k: string): string => (cap === null || cap.kept.has(k) ? k : other);
+
   const score = (train: Table): number => {
     const t = withTarget(train, target);
     const n = rowsOf(t);
@@ -82,7 +125,7 @@ export function mlEfficacy(
     }
     const labels: string[] = [];
     const index = new Map<string, number>();
-    const yKeys = cellsOf(t, target, "training").map((c) => categoryKey(c) as string);
+    const yKeys = targetKeys(t, "training").map(classOf);
     const y = new Float64Array(n);
     yKeys.forEach((k, i) => {
       let id = index.get(k);
@@ -93,7 +136,7 @@ export function mlEfficacy(
       }
       y[i] = id;
     });
-    const truth = cellsOf(test, target, "test").map((c) => categoryKey(c) as string);
+    const truth = targetKeys(test, "test").map(classOf);
     if (labels.length < 2)
       return macroF1(
         truth,
@@ -104,6 +147,16 @@ export function mlEfficacy(
     return macroF1(truth, predicted);
   };
 
+  let classCap: ClassCap | undefined;
+  if (cap !== null) {
+    const testKeys = targetKeys(test, "test");
+    classCap = {
+      classes: cap.classes,
+      kept: cap.kept.size,
+      grouped: cap.classes - cap.kept.size,
+      otherTestShare: testKeys.filter((k) => !cap.kept.has(k)).length / testKeys.length,
+    };
+  }
   return {
     target,
     task,
@@ -113,5 +166,6 @@ export function mlEfficacy(
     real: score(realTrain),
     trainRows: { real: rowsOf(realTrain), synthetic: rowsOf(synthetic) },
     testRows: rowsOf(test),
+    ...(classCap ? { classCap } : {}),
   };
 }

@@ -3,7 +3,8 @@ import { fromRows, type Cell } from "../../data/table.ts";
 import type { TableMetadata } from "../../data/metadata.ts";
 import { createRng } from "../../random.ts";
 import { GradientBoosting } from "./gradient-boosting.ts";
-import { mlEfficacy } from "./ml-efficacy.ts";
+import { evaluate } from "../evaluate.ts";
+import { MAX_TARGET_CLASSES, mlEfficacy } from "./ml-efficacy.ts";
 import { macroF1, r2Score } from "./scores.ts";
 
 describe("scores", () => {
@@ -112,4 +113,52 @@ describe("ML efficacy", () => {
     expect(result.metric).toBe("r2");
     expect(result.real).toBeGreaterThan(0.8);
   });
+});
+
+describe("ML efficacy on a target with 400 classes", () => {
+  const meta: TableMetadata = {
+    columns: [
+      { name: "x", sdtype: "numerical" },
+      { name: "code", sdtype: "categorical" },
+    ],
+  };
+  /** Every one of 400 classes twice, then 400 rows skewed towards the first 100: x tells the class. */
+  const make = (seed: number) => {
+    const rng = createRng(seed);
+    const rows: Cell[][] = [];
+    const add = (k: number) => rows.push([k / 400 + 0.001 * rng.normal(), `k${k}`]);
+    for (let k = 0; k < 400; k++) for (let r = 0; r < 2; r++) add(k);
+    for (let i = 0; i < 400; i++) add(Math.floor(100 * rng.next() ** 2));
+    return fromRows(["x", "code"], rows);
+  };
+
+  it("trains on the 50 most frequent classes, groups the other 350 and says so in the report", () => {
+    const report = evaluate(make(1), make(2), meta, {
+      target: "code",
+      holdout: make(3),
+      privacy: false,
+      seed: 0,
+    });
+    const ml = report.mlEfficacy!;
+    expect(ml.task).toBe("classification");
+    expect(ml.classCap).toEqual({
+      classes: 400,
+      kept: MAX_TARGET_CLASSES,
+      grouped: 350,
+      otherTestShare: expect.any(Number),
+    });
+    expect(MAX_TARGET_CLASSES).toBe(50);
+    // At least 350 classes x 2 rows of the 1 200 test rows are grouped, plus skewed rows of rare classes.
+    expect(ml.classCap!.otherTestShare).toBeGreaterThan(0.55);
+    expect(ml.classCap!.otherTestShare).toBeLessThan(0.8);
+    expect(
+      report.notes.some((n) =>
+        n.startsWith(
+          'The target "code" has 400 classes: ML efficacy trains on the 50 most frequent and groups the other 350 as one class',
+        ),
+      ),
+    ).toBe(true);
+    expect(ml.real).toBeGreaterThan(0.3);
+    // Gradient boosting still grows 51 trees a stage: generous for a loaded 2-core machine.
+  }, 180_000);
 });
