@@ -25,7 +25,9 @@ import {
  *   ok      the statement saw or changed exactly the one row it aimed at
  *   none    RLS filtered the row: a select returned 0 rows, an update or delete touched 0 rows
  *   grant   SQLSTATE 42501 "permission denied for ...": the role lacks the table or column privilege
- *   policy  SQLSTATE 42501 "new row violates row-level security policy": no policy's WITH CHECK admits it
+ *   policy  SQLSTATE 42501 "new row violates row-level security policy": no WITH CHECK admits the new row
+ *           (for an UPDATE that reads the table, the new row must also pass a SELECT policy: that is what
+ *           still refuses user B's move into A's folder even if the update policy's WITH CHECK were loose)
  *   raised  SQLSTATE 42501 raised by a trigger or function (the append-only logs, the approval function)
  * Anything else is reported as `sqlstate:<code>` (or `rows:<n>`), which no grid cell expects.
  */
@@ -412,6 +414,15 @@ const VARIANTS: Case[] = [
     expected: "raised",
     run: (_tx, c) => sql`select public.decide_generation_request(${c.row.generation}::uuid, true, null)`,
   },
+  {
+    target: "public.generation_requests",
+    operation: "update",
+    actor: "disabledAdmin",
+    rowOwner: "A",
+    variant: "banned admin approves through decide_generation_request()",
+    expected: "raised",
+    run: (_tx, c) => sql`select public.decide_generation_request(${c.row.generation}::uuid, true, null)`,
+  },
   // optimisation
   {
     target: "public.optimization_runs",
@@ -592,7 +603,7 @@ const cellTally = tally(CELLS.map((c) => c.expected));
 const denied = (cellTally.grant ?? 0) + (cellTally.policy ?? 0) + (cellTally.raised ?? 0);
 const SUMMARY =
   `${CELLS.length} cells: ${cellTally.ok ?? 0} allowed, ${cellTally.none ?? 0} no rows, ` +
-  `${denied} permission denied (${cellTally.grant ?? 0} missing grant, ${cellTally.policy ?? 0} WITH CHECK, ` +
+  `${denied} permission denied (${cellTally.grant ?? 0} missing grant, ${cellTally.policy ?? 0} RLS policy on the new row, ` +
   `${cellTally.raised ?? 0} raised); ${VARIANTS.length} variant cases`;
 
 // ---------------------------------------------------------------------------------------------------
