@@ -614,7 +614,8 @@ let fx: DbFixture;
 /** The signed-in actors by name (anon and the service role have no user). */
 const users: Record<string, TestUser> = {};
 const seeds: Record<string, Seed> = {};
-const BUCKETS = ["datasets", "synthetic", "models", "reports"];
+/** Every bucket of the project, read from storage.buckets, so a new bucket is seeded as the others are. */
+let BUCKETS: string[] = [];
 let nobodyFolder = "";
 const nobodyObjects: Record<string, string> = {};
 
@@ -670,6 +671,7 @@ async function ban(user: TestUser): Promise<void> {
 
 beforeAll(async () => {
   fx = openDb();
+  BUCKETS = (await fx.su<{ id: string }[]>`select id from storage.buckets order by id`).map((b) => b.id);
   users.owner = await createUser(fx.su);
   users.other = await createUser(fx.su);
   users.admin = await createUser(fx.su, { admin: true });
