@@ -107,7 +107,7 @@ export const schema = {
   generation_requests: {
     id: col.uuid().default(),
     owner_id: col.uuid().default(),
-    dataset_id: col.uuid(),
+    dataset_id: col.uuid().null(),
     model_type: col.text<ModelType>(),
     model_config: col.jsonb().default(),
     optimization_config: col.jsonb().null(),
@@ -129,7 +129,7 @@ export const schema = {
   optimization_runs: {
     id: col.uuid().default(),
     owner_id: col.uuid().default(),
-    dataset_id: col.uuid(),
+    dataset_id: col.uuid().null(),
     generation_request_id: col.uuid().null(),
     model_type: col.text<ModelType>(),
     method: col.text<OptimizationMethod>(),

@@ -47,10 +47,15 @@ export async function createUser(
   };
 }
 
-export async function createDataset(su: postgres.Sql, ownerId: string): Promise<string> {
+/** A registered dataset, 'ready' unless told otherwise (jobs may only be created on ready datasets). */
+export async function createDataset(
+  su: postgres.Sql,
+  ownerId: string,
+  status: "uploaded" | "validating" | "ready" | "invalid" = "ready",
+): Promise<string> {
   const [row] = await su<{ id: string }[]>`
-    insert into public.datasets (owner_id, name, storage_path, format)
-    values (${ownerId}, 'people', ${`${ownerId}/${randomUUID()}.csv`}, 'csv') returning id`;
+    insert into public.datasets (owner_id, name, storage_path, format, status)
+    values (${ownerId}, 'people', ${`${ownerId}/${randomUUID()}.csv`}, 'csv', ${status}) returning id`;
   return row.id;
 }
 
