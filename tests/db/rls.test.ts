@@ -142,6 +142,8 @@ interface Seed {
   pushToken: string;
   apiLog: string;
   objects: Record<string, string>;
+  /** The file of `dataset` in the datasets bucket: registered, so immutable while the dataset exists. */
+  registeredObject: string;
 }
 
 /** What an operation needs to know: who acts, whose rows it aims at, and the actor's own objects. */
@@ -559,6 +561,51 @@ const VARIANTS: Case[] = [
     run: () =>
       sql`insert into storage.objects (bucket_id, name) values ('datasets', ${`${randomUUID()}.csv`})`,
   },
+  ...(
+    [
+      ["a '..' segment into another user's folder", (c: Ctx) => `${c.row.userId}/../${c.elsewhere}/x.csv`],
+      ["an empty segment", (c: Ctx) => `${c.row.userId}//x.csv`],
+      ["a backslash", (c: Ctx) => `${c.row.userId}/a\\x.csv`],
+      ["a control character", (c: Ctx) => `${c.row.userId}/a\u0007.csv`],
+      ["a 256-byte segment", (c: Ctx) => `${c.row.userId}/${"x".repeat(256)}`],
+    ] as const
+  ).flatMap(([what, path]): Case[] => [
+    {
+      target: "bucket:datasets",
+      operation: "upload",
+      actor: "owner",
+      rowOwner: "A",
+      variant: `upload a path with ${what}`,
+      expected: "policy",
+      run: (_tx, c) => sql`insert into storage.objects (bucket_id, name) values ('datasets', ${path(c)})`,
+    },
+    {
+      target: "bucket:datasets",
+      operation: "move_in",
+      actor: "owner",
+      rowOwner: "A",
+      variant: `rename own object to a path with ${what}`,
+      expected: "policy",
+      run: (_tx, c) =>
+        sql`update storage.objects set name = ${path(c)} where bucket_id = 'datasets' and name = ${c.ownObjects.datasets}`,
+    },
+  ]),
+  // A registered dataset's file is immutable while the dataset exists, even to its owner.
+  ...(
+    [
+      ["overwrite", sql`update storage.objects set version = 'v2'`],
+      ["move_out", sql`update storage.objects set name = name || '.moved'`],
+      ["delete", sql`delete from storage.objects`],
+    ] as const
+  ).map(([operation, statement]): Case => ({
+    target: "bucket:datasets",
+    operation,
+    actor: "owner",
+    rowOwner: "A",
+    variant: `${operation} the file of a registered dataset`,
+    expected: "none",
+    run: (_tx, c) => sql`${statement} where bucket_id = 'datasets' and name = ${c.row.registeredObject}`,
+  })),
   // outside public and the buckets: the tables that hold authority
   {
     target: "auth.users",
@@ -645,6 +692,9 @@ async function seed(user: TestUser): Promise<Seed> {
     objects[bucket] = `${user.id}/${randomUUID()}.bin`;
     await su`insert into storage.objects (bucket_id, name, owner) values (${bucket}, ${objects[bucket]}, ${user.id})`;
   }
+  const [registered] = await su<{ name: string }[]>`
+    insert into storage.objects (bucket_id, name, owner)
+    select 'datasets', storage_path, owner_id from public.datasets where id = ${dataset} returning name`;
   return {
     userId: user.id,
     dataset,
@@ -656,6 +706,7 @@ async function seed(user: TestUser): Promise<Seed> {
     pushToken: pushToken.id,
     apiLog: apiLog.id,
     objects,
+    registeredObject: registered.name,
   };
 }
 
