@@ -1,5 +1,6 @@
 import type { Cell, Table } from "../data/table.ts";
 import type { TableMetadata } from "../data/metadata.ts";
+import { joinRowKeys } from "../data/row-key.ts";
 import type { Rng } from "../random.ts";
 import { categoryKey, cellsOf, finiteValues, metricColumns, minMax, numericColumn } from "./columns.ts";
 import type { MetricColumn } from "./columns.ts";
@@ -123,14 +124,7 @@ function rowKeys(table: Table, columns: MetricColumn[], which: string): string[]
     }
     return cells.map((c) => categoryKey(c) ?? "\u0000");
   });
-  const n = tokens.length === 0 ? 0 : tokens[0].length;
-  const keys = new Array<string>(n);
-  for (let i = 0; i < n; i++) {
-    let key = "";
-    for (const col of tokens) key += `${col[i].length}:${col[i]}`;
-    keys[i] = key;
-  }
-  return keys;
+  return joinRowKeys(tokens, tokens.length === 0 ? 0 : tokens[0].length);
 }
 
 /**

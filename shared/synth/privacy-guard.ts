@@ -4,6 +4,7 @@ import { createRng } from "../random.ts";
 import type { Cell, Table } from "../data/table.ts";
 import { rowCount } from "../data/table.ts";
 import type { TableMetadata } from "../data/metadata.ts";
+import { joinRowKeys } from "../data/row-key.ts";
 import { dateText } from "../data/write.ts";
 import { encodeNumeric } from "./transformer/column-codec.ts";
 import type { ColumnSpec, NumericSpec } from "./transformer/column-codec.ts";
@@ -105,8 +106,7 @@ const MISSING = "\u0000";
 
 /**
  * One canonical key per row over the compared columns, or null when no column is compared (a table of
- * ids and text only: nothing learned, nothing to disclose). Each cell is length-prefixed so no value
- * can forge a column boundary.
+ * ids and text only: nothing learned, nothing to disclose).
  */
 export function canonicalRowKeys(
   table: Table,
@@ -122,13 +122,7 @@ export function canonicalRowKeys(
     tokens.push(columnTokens(table.data[j], spec, metadata));
   }
   if (tokens.length === 0) return null;
-  const keys = new Array<string>(n);
-  for (let i = 0; i < n; i++) {
-    let key = "";
-    for (const col of tokens) key += `${col[i].length}:${col[i]}`;
-    keys[i] = key;
-  }
-  return keys;
+  return joinRowKeys(tokens, n);
 }
 
 function columnTokens(cells: Cell[], spec: ColumnSpec, metadata: TableMetadata): string[] {
