@@ -388,6 +388,11 @@ as $$
 declare
   state text;
 begin
+  -- dataset_id is NOT NULL here; 20261202000500 makes it nullable (finished jobs outlive their dataset),
+  -- and then this is what still refuses a new job without one.
+  if dataset is null then
+    raise exception 'a job needs a dataset' using errcode = 'not_null_violation';
+  end if;
   select d.status into state from public.datasets d where d.id = dataset and d.owner_id = dataset_owner;
   if state is not null and state <> 'ready' then
     raise exception 'dataset % is %, not ready: jobs run on validated datasets only', dataset, state

@@ -50,7 +50,8 @@ create trigger datasets_before_delete before delete on public.datasets
   for each row execute function public.datasets_before_delete();
 
 -- History kept: the foreign keys set only dataset_id to null (PostgreSQL 15's column list), the owner
--- stays. A job is still created on a dataset, always: checked on insert (a constraint "active jobs have a
+-- stays. A job is still created on a dataset, always: checked on insert by require_ready_dataset()
+-- (20261202000300; a constraint "active jobs have a
 -- dataset" would break account erasure, where the dataset may go before the owner's jobs do).
 alter table public.generation_requests alter column dataset_id drop not null;
 alter table public.generation_requests drop constraint generation_requests_dataset_same_owner;
@@ -62,20 +63,3 @@ alter table public.optimization_runs drop constraint optimization_runs_dataset_s
 alter table public.optimization_runs add constraint optimization_runs_dataset_same_owner
   foreign key (dataset_id, owner_id) references public.datasets (id, owner_id) on delete set null (dataset_id);
 
-create or replace function public.require_ready_dataset(dataset uuid, dataset_owner uuid) returns void
-language plpgsql stable
-set search_path = ''
-as $$
-declare
-  state text;
-begin
-  if dataset is null then
-    raise exception 'a job needs a dataset' using errcode = 'not_null_violation';
-  end if;
-  select d.status into state from public.datasets d where d.id = dataset and d.owner_id = dataset_owner;
-  if state is not null and state <> 'ready' then
-    raise exception 'dataset % is %, not ready: jobs run on validated datasets only', dataset, state
-      using errcode = 'check_violation';
-  end if;
-end
-$$;
