@@ -7,19 +7,23 @@ export const ERROR_CODES = [
   // generic / API
   "VALIDATION_ERROR",
   "UNAUTHORIZED",
+  "INVALID_TOKEN",
+  "TOKEN_EXPIRED",
+  "ACCOUNT_DISABLED",
   "FORBIDDEN",
   "NOT_FOUND",
   "CONFLICT",
-  // Not raised yet: the platform API's 429 (per-user request rate limits).
   "RATE_LIMITED",
   "PAYLOAD_TOO_LARGE",
   "INTERNAL_ERROR",
   "CONFIG_ERROR",
   // database / platform
   "DB_ERROR",
+  "STORAGE_ERROR",
+  "AUTH_ADMIN_ERROR",
   "MIGRATION_FAILED",
-  // Not raised yet: the platform API's rendering of the status trigger's refusal (enforce_status_transition,
-  // e.g. cancelling a finished request), which Postgres reports only as a check_violation.
+  // The API's rendering of the status trigger's refusal (enforce_status_transition, e.g. cancelling a
+  // finished request), which Postgres reports only as a check_violation.
   "INVALID_STATE_TRANSITION",
   // Not raised yet: the training runner, when renewing or completing a job whose lease another runner reclaimed.
   "LEASE_LOST",
@@ -91,7 +95,6 @@ export function isSynthError(error: unknown, code?: ErrorCode): error is SynthEr
 export const validationError = (message: string, details: ErrorDetails = {}): SynthError =>
   synthError("VALIDATION_ERROR", message, details);
 
-// notFound() and forbidden() have no caller yet: they are the platform API routes' 404 and 403.
 export const notFound = (what: string, details: ErrorDetails = {}): SynthError =>
   synthError("NOT_FOUND", `${what} was not found`, details);
 

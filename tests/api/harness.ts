@@ -1,0 +1,157 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as jose from "jose";
+import postgres from "postgres";
+import { inject } from "vitest";
+import { createApp } from "../../functions/app.ts";
+import { loadApiConfig, type ApiConfig } from "../../functions/config.ts";
+import type { AppDeps, AuthAdmin, TokenVerifier, VerifiedUser } from "../../functions/deps.ts";
+import { createRequestLogWriter } from "../../functions/request-log.ts";
+import { synthError } from "../../shared/errors.ts";
+import { systemClock } from "../../shared/platform/clock.ts";
+import { createDb, jwtClaimsSchema } from "../../shared/platform/db.ts";
+import { createLogger } from "../../shared/platform/logger.ts";
+import type { StoragePort } from "../../shared/platform/storage.ts";
+import { createUser, type TestUser } from "../db/fixtures.ts";
+
+export const TEST_JWT_SECRET = "test-secret-test-secret-test-secret-0123456789";
+export const TEST_ANON_KEY = "anon-key-for-tests";
+
+export interface Harness {
+  deps: AppDeps;
+  app: ReturnType<typeof createApp>;
+  su: postgres.Sql;
+  logLines: string[];
+  dataDir: string;
+  /** A signed-up user with a valid access token. */
+  user(options?: { admin?: boolean; userMetadata?: Record<string, unknown> }): Promise<ApiUser>;
+  call(path: string, init?: RequestInit & { token?: string | null; json?: unknown }): Promise<ApiResponse>;
+  close(): Promise<void>;
+}
+
+export interface ApiUser extends TestUser {
+  token: string;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  body: {
+    success: boolean;
+    data?: unknown;
+    message?: string;
+    error?: { code: string; message: string; details: Record<string, unknown> };
+    timestamp: string;
+  };
+  // The body as the route returned it, for non-JSON answers.
+  text: string;
+}
+
+export async function mintToken(
+  user: TestUser,
+  options: { expiresIn?: string; secret?: string } = {},
+): Promise<string> {
+  return new jose.SignJWT({ ...user.claims, aud: "authenticated", session_id: crypto.randomUUID() })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(user.id)
+    .setIssuedAt()
+    .setExpirationTime(options.expiresIn ?? "1h")
+    .sign(new TextEncoder().encode(options.secret ?? TEST_JWT_SECRET));
+}
+
+/** HS256 verification for tests until the shared verifier lands; same contract. */
+function hsVerifier(secret: string): TokenVerifier {
+  const key = new TextEncoder().encode(secret);
+  return {
+    async verify(token: string): Promise<VerifiedUser> {
+      const { payload } = await jose
+        .jwtVerify(token, key, { algorithms: ["HS256"], audience: "authenticated" })
+        .catch((error: unknown) => {
+          throw synthError(
+            error instanceof jose.errors.JWTExpired ? "TOKEN_EXPIRED" : "INVALID_TOKEN",
+            "the access token is not valid",
+          );
+        });
+      const claims = jwtClaimsSchema.parse(payload);
+      return {
+        id: claims.sub,
+        email: claims.email,
+        role: claims.app_metadata?.role === "admin" ? "admin" : "user",
+        claims,
+        expiresAt: Number(payload.exp),
+      };
+    },
+  };
+}
+
+export interface HarnessOptions {
+  env?: Record<string, string>;
+  storage?: (config: ApiConfig, dataDir: string) => StoragePort;
+  authAdmin?: AuthAdmin;
+}
+
+export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const url = inject("databaseUrl");
+  const dataDir = await mkdtemp(join(tmpdir(), "synth-api-"));
+  const config = loadApiConfig({
+    SUPABASE_URL: "http://127.0.0.1:54321",
+    SUPABASE_ANON_KEY: TEST_ANON_KEY,
+    SUPABASE_SERVICE_ROLE_KEY: "service-role-key-for-tests",
+    SUPABASE_DB_URL: url,
+    SUPABASE_JWT_SECRET: TEST_JWT_SECRET,
+    ...options.env,
+  });
+  const su = postgres(url, { max: 2, onnotice: () => {} });
+  const db = createDb({ url, maxConnections: 4 });
+  const logLines: string[] = [];
+  const logger = createLogger({ level: "debug", sink: (line) => logLines.push(line) });
+  const unavailable = (): never => {
+    throw new Error("this harness has no storage adapter");
+  };
+  const deps: AppDeps = {
+    config,
+    db,
+    storage: options.storage?.(config, dataDir) ?? { forUser: unavailable, asServiceRole: unavailable },
+    authAdmin: options.authAdmin ?? { deleteUser: unavailable, setBanned: unavailable },
+    verifier: hsVerifier(TEST_JWT_SECRET),
+    clock: systemClock,
+    logger,
+    requestLog: createRequestLogWriter({ db, logger, flushAfterMs: 20 }),
+  };
+  const app = createApp(deps);
+  return {
+    deps,
+    app,
+    su,
+    logLines,
+    dataDir,
+    async user(userOptions = {}) {
+      const u = await createUser(su, userOptions);
+      return { ...u, token: await mintToken(u) };
+    },
+    async call(path, init = {}) {
+      const headers = new Headers(init.headers);
+      if (init.token) headers.set("authorization", `Bearer ${init.token}`);
+      let body = init.body;
+      if (init.json !== undefined) {
+        headers.set("content-type", "application/json");
+        body = JSON.stringify(init.json);
+      }
+      const res = await app.request(`/api${path}`, { ...init, headers, body });
+      const text = await res.text();
+      let parsed: ApiResponse["body"];
+      try {
+        parsed = JSON.parse(text) as ApiResponse["body"];
+      } catch {
+        parsed = { success: false, timestamp: "" };
+      }
+      return { status: res.status, headers: res.headers, body: parsed, text };
+    },
+    async close() {
+      await deps.requestLog.flush();
+      await Promise.all([su.end(), db.destroy()]);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHarness, mintToken, type Harness } from "./harness.ts";
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(async () => h.close());
+
+describe("GET /health", () => {
+  it("answers the envelope with the database reachable and the security headers", async () => {
+    const res = await h.call("/health");
+    expect(res.status).toBe(200);
+    expect(res.body.success).toBe(true);
+    expect(res.body.data).toMatchObject({ status: "ok", database: { reachable: true } });
+    expect(Date.parse(res.body.timestamp)).not.toBeNaN();
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("x-frame-options")).toBe("DENY");
+    expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("keeps a well-formed incoming request id and replaces a hostile one", async () => {
+    expect(
+      (await h.call("/health", { headers: { "x-request-id": "trace-0123456789" } })).headers.get(
+        "x-request-id",
+      ),
+    ).toBe("trace-0123456789");
+    const hostile = await h.call("/health", { headers: { "x-request-id": "<script>alert(1)</script>" } });
+    expect(hostile.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe("GET /auth/me", () => {
+  it("answers the caller with the role from app_metadata, never from user_metadata", async () => {
+    const user = await h.user({ userMetadata: { role: "admin" } });
+    const res = await h.call("/auth/me", { token: user.token });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toMatchObject({
+      id: user.id,
+      email: user.email,
+      role: "user",
+      profile: { id: user.id },
+    });
+    const admin = await h.user({ admin: true });
+    expect((await h.call("/auth/me", { token: admin.token })).body.data).toMatchObject({ role: "admin" });
+  });
+
+  it("refuses a missing, malformed, expired or foreign-signed token with 401 and a code", async () => {
+    const user = await h.user();
+    const none = await h.call("/auth/me");
+    expect(none.status).toBe(401);
+    expect(none.body).toMatchObject({ success: false, error: { code: "UNAUTHORIZED" } });
+    expect((await h.call("/auth/me", { headers: { authorization: "Basic abc" } })).body.error?.code).toBe(
+      "INVALID_TOKEN",
+    );
+    const foreign = await mintToken(user, { secret: "another-secret-another-secret-another-secret" });
+    expect((await h.call("/auth/me", { token: foreign })).status).toBe(401);
+    const expired = await mintToken(user, { expiresIn: "-1h" });
+    expect((await h.call("/auth/me", { token: expired })).status).toBe(401);
+  });
+
+  it("tells a disabled user so with 403 ACCOUNT_DISABLED", async () => {
+    const user = await h.user();
+    await h.su`update auth.users set banned_until = now() + interval '1 day' where id = ${user.id}`;
+    const res = await h.call("/auth/me", { token: user.token });
+    expect(res.status).toBe(403);
+    expect(res.body.error?.code).toBe("ACCOUNT_DISABLED");
+  });
+});
+
+describe("errors and logs", () => {
+  it("answers an unknown path with the envelope's 404 and writes one request-log row per request", async () => {
+    const res = await h.call("/no/such/thing");
+    expect(res.status).toBe(404);
+    expect(res.body.error?.code).toBe("NOT_FOUND");
+    const user = await h.user();
+    const me = await h.call("/auth/me", { token: user.token });
+    await h.deps.requestLog.flush();
+    const rows =
+      await h.su`select route, status, user_id, method from public.api_request_logs where request_id = ${me.headers.get("x-request-id")}`;
+    expect(rows).toEqual([{ route: "/api/auth/me", status: 200, user_id: user.id, method: "GET" }]);
+    const line = h.logLines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.request_id === me.headers.get("x-request-id"));
+    expect(line).toMatchObject({ level: "info", route: "/api/auth/me", status: 200, user_id: user.id });
+  });
+});
