@@ -24,7 +24,7 @@ comment on column public.datasets.description is 'Free-text description by the o
 comment on column public.datasets.storage_bucket is 'Storage bucket of the file: always datasets.';
 comment on column public.datasets.storage_path is 'Object name of the file in the bucket, <owner id>/..., checked by is_safe_object_path(); the file is immutable while the dataset exists.';
 comment on column public.datasets.format is 'File format: csv, json, jsonl, xlsx or parquet.';
-comment on column public.datasets.size_bytes is 'File size in bytes as registered, checked against the platform''s max_file_size_mb.';
+comment on column public.datasets.size_bytes is 'File size in bytes as the owner registered it (the bucket''s file_size_limit caps the upload itself).';
 comment on column public.datasets.sha256 is 'SHA-256 of the file (hex), written by validation so the profile is tied to exactly that content.';
 comment on column public.datasets.row_count is 'Number of rows found by validation.';
 comment on column public.datasets.column_count is 'Number of columns found by validation.';
@@ -148,7 +148,7 @@ comment on column public.optimization_trials.attempts is 'How many times a runne
 comment on column public.optimization_trials.run_after is 'Earliest time a runner may claim the trial.';
 comment on column public.optimization_trials.locked_by is 'Runner holding the trial''s lease, null when not leased.';
 comment on column public.optimization_trials.locked_until is 'When the lease expires unless renewed; an expired lease puts the trial back in the queue.';
-comment on column public.optimization_trials.cancel_requested is 'Set when the run is canceled, so the trial''s runner stops.';
+comment on column public.optimization_trials.cancel_requested is 'Asks the trial''s runner to stop (set by the service role, e.g. when the trial''s run is canceled).';
 comment on column public.optimization_trials.error is 'Why the trial failed, as a JSON error.';
 comment on column public.optimization_trials.started_at is 'When a runner first started the trial, set by a trigger.';
 comment on column public.optimization_trials.finished_at is 'When the trial reached a final state, set by a trigger.';
