@@ -18,6 +18,9 @@ export const ERROR_CODES = [
   // database / platform
   "DB_ERROR",
   "MIGRATION_FAILED",
+  // file storage: a Storage failure that is none of not found / forbidden / conflict (details.retryable says
+  // whether trying again may help: 5xx and network failures)
+  "STORAGE_ERROR",
   // Not raised yet: the platform API's rendering of the status trigger's refusal (enforce_status_transition,
   // e.g. cancelling a finished request), which Postgres reports only as a check_violation.
   "INVALID_STATE_TRANSITION",
