@@ -235,6 +235,7 @@ function diskBlobStore(
 
     async list(bucket, prefix, limit = 1000) {
       const b = bucketSchema.parse(bucket);
+      limit = Math.max(0, Math.floor(limit));
       const under = folderPrefix(prefix);
       const rows = await (
         await asCaller()
