@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { isSynthError } from "../shared/errors.ts";
+import * as api from "./commands/api.ts";
 import * as db from "./commands/db.ts";
 import * as evaluate from "./commands/evaluate.ts";
 import * as fit from "./commands/fit.ts";
@@ -17,7 +18,7 @@ export interface CommandModule {
  * run time: a reader sees them all here, and a bundler follows static imports. A new command file goes here too
  * (main.test.ts fails until it does).
  */
-export const COMMANDS: readonly CommandModule[] = [db, evaluate, fit, generate, inspect, sample];
+export const COMMANDS: readonly CommandModule[] = [api, db, evaluate, fit, generate, inspect, sample];
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command()

@@ -6,14 +6,16 @@ import postgres from "postgres";
 import { inject } from "vitest";
 import { createApp } from "../../functions/app.ts";
 import { loadApiConfig, type ApiConfig } from "../../functions/config.ts";
-import type { AppDeps, AuthAdmin, TokenVerifier, VerifiedUser } from "../../functions/deps.ts";
+import type { AppDeps, AuthAdmin } from "../../functions/deps.ts";
 import { createRequestLogWriter } from "../../functions/request-log.ts";
-import { synthError } from "../../shared/errors.ts";
 import { systemClock } from "../../shared/platform/clock.ts";
-import { createDb, jwtClaimsSchema } from "../../shared/platform/db.ts";
+import { createDb } from "../../shared/platform/db.ts";
+import { createJwtVerifier } from "../../shared/platform/jwt.ts";
 import { createLogger } from "../../shared/platform/logger.ts";
 import type { StoragePort } from "../../shared/platform/storage.ts";
+import { createPgAuthAdmin } from "../../local/auth/pg-auth-admin.ts";
 import { migrate } from "../../local/db/migrate.ts";
+import { createDiskStorage } from "../../local/storage/disk-store.ts";
 import { createUser, type TestUser } from "../db/fixtures.ts";
 import { createScratchDatabase } from "../setup/scratch-database.ts";
 
@@ -62,31 +64,6 @@ export async function mintToken(
     .sign(new TextEncoder().encode(options.secret ?? TEST_JWT_SECRET));
 }
 
-/** HS256 verification for tests until the shared verifier lands; same contract. */
-function hsVerifier(secret: string): TokenVerifier {
-  const key = new TextEncoder().encode(secret);
-  return {
-    async verify(token: string): Promise<VerifiedUser> {
-      const { payload } = await jose
-        .jwtVerify(token, key, { algorithms: ["HS256"], audience: "authenticated" })
-        .catch((error: unknown) => {
-          throw synthError(
-            error instanceof jose.errors.JWTExpired ? "TOKEN_EXPIRED" : "INVALID_TOKEN",
-            "the access token is not valid",
-          );
-        });
-      const claims = jwtClaimsSchema.parse(payload);
-      return {
-        id: claims.sub,
-        email: claims.email,
-        role: claims.app_metadata?.role === "admin" ? "admin" : "user",
-        claims,
-        expiresAt: Number(payload.exp),
-      };
-    },
-  };
-}
-
 export interface HarnessOptions {
   env?: Record<string, string>;
   storage?: (config: ApiConfig, dataDir: string) => StoragePort;
@@ -117,15 +94,21 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const db = createDb({ url, maxConnections: 4 });
   const logLines: string[] = [];
   const logger = createLogger({ level: "debug", sink: (line) => logLines.push(line) });
-  const unavailable = (): never => {
-    throw new Error("this harness has no storage adapter");
-  };
+  const verifier = createJwtVerifier({ secret: TEST_JWT_SECRET });
   const deps: AppDeps = {
     config,
     db,
-    storage: options.storage?.(config, dataDir) ?? { forUser: unavailable, asServiceRole: unavailable },
-    authAdmin: options.authAdmin ?? { deleteUser: unavailable, setBanned: unavailable },
-    verifier: hsVerifier(TEST_JWT_SECRET),
+    storage:
+      options.storage?.(config, dataDir) ??
+      createDiskStorage({
+        root: join(dataDir, "storage"),
+        db,
+        verify: async (token) => (await verifier.verify(token)).claims,
+        jwtSecret: TEST_JWT_SECRET,
+        publicUrl: config.supabaseUrl,
+      }),
+    authAdmin: options.authAdmin ?? createPgAuthAdmin(db),
+    verifier,
     clock: systemClock,
     logger,
     requestLog: createRequestLogWriter({ db, logger, flushAfterMs: 20 }),
