@@ -1,25 +1,11 @@
 import { z } from "@hono/zod-openapi";
+import { objectNameProblem } from "../../../shared/platform/storage.ts";
 
-const utf8 = new TextEncoder();
-
-/**
- * Why `name` cannot be a Storage object name, or null: the database's public.is_safe_object_path rule
- * (1 to 1024 bytes, segments of 1 to 255 bytes, no '.' or '..' segment, no backslash or control
- * character), checked at the boundary so the caller gets a 400 with the reason instead of a policy refusal.
- */
+/** The object-name rule of public.is_safe_object_path, plus the folder a dataset must be in. */
 export function objectPathProblem(name: string): string | null {
-  if (name.length === 0) return "the path is empty";
-  if (utf8.encode(name).length > 1024) return "the path is longer than 1024 bytes";
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(name)) return "the path contains a control character";
-  if (name.includes("\\")) return "the path contains a backslash";
-  for (const segment of name.split("/")) {
-    if (segment === "") return "the path has an empty segment (a leading, trailing or double '/')";
-    if (segment === "." || segment === "..") return "the path has a '.' or '..' segment";
-    if (utf8.encode(segment).length > 255) return "a segment of the path is longer than 255 bytes";
-  }
-  if (!name.includes("/")) return "the path must be `<your user id>/<file>`";
-  return null;
+  const problem = objectNameProblem(name);
+  if (problem !== null) return problem;
+  return name.includes("/") ? null : "the path must be `<your user id>/<file>`";
 }
 
 export const objectPathSchema = z.string().superRefine((value, ctx) => {

@@ -1,6 +1,6 @@
-import { sql } from "kysely";
 import { detectFormat, formatFromFileName, type FileFormat } from "../../../shared/data/formats.ts";
 import { forbidden, isSynthError, notFound, synthError } from "../../../shared/errors.ts";
+import type { JsonObject } from "../../../shared/platform/column.ts";
 import type { Tx } from "../../../shared/platform/db.ts";
 import { asCaller, asService } from "../../context.ts";
 import type { AppDeps, VerifiedUser } from "../../deps.ts";
@@ -58,6 +58,12 @@ export function chooseFormat(bytes: Uint8Array | undefined, fileName: string): F
   }
 }
 
+/**
+ * A jsonb value as postgres.js sends it (objects are serialised as JSON); a round trip through JSON drops
+ * what JSON cannot hold (undefined fields, non-finite numbers become null) before the driver sees it.
+ */
+const asJson = (value: object): JsonObject => JSON.parse(JSON.stringify(value)) as JsonObject;
+
 function isUniqueViolation(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "23505";
 }
@@ -79,9 +85,7 @@ async function recordValidation(
       status: "validating",
       sha256,
       // Written with the claim: the metadata guard refuses changes once the row is 'validating'.
-      ...(outcome.status === "ready"
-        ? { column_metadata: sql<never>`${JSON.stringify(outcome.metadata)}::jsonb` }
-        : {}),
+      ...(outcome.status === "ready" ? { column_metadata: asJson(outcome.metadata) } : {}),
     })
     .where("id", "=", id)
     .where("status", "=", "uploaded")
@@ -96,10 +100,10 @@ async function recordValidation(
             status: "ready",
             row_count: outcome.rowCount,
             column_count: outcome.columnCount,
-            profile: sql<never>`${JSON.stringify(outcome.profile)}::jsonb`,
+            profile: asJson(outcome.profile),
             error: null,
           }
-        : { status: "invalid", error: sql<never>`${JSON.stringify(outcome.error)}::jsonb` },
+        : { status: "invalid", error: asJson(outcome.error) },
     )
     .where("id", "=", id)
     .execute();
