@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ApiConfig } from "../../functions/config.ts";
 import { createDiskStorage } from "../../local/storage/disk-store.ts";
 import { createDb, type Db } from "../../shared/platform/db.ts";
+import type { StoragePort } from "../../shared/platform/storage.ts";
 import { createDataset, createGeneration } from "../db/fixtures.ts";
 import { createHarness, TEST_JWT_SECRET, type ApiResponse, type ApiUser, type Harness } from "./harness.ts";
 import { runMatrix } from "./matrix.ts";
@@ -25,6 +26,30 @@ function diskStorage(config: ApiConfig, dataDir: string) {
     jwtSecret: TEST_JWT_SECRET,
     publicUrl: "http://127.0.0.1:54321",
   });
+}
+
+/**
+ * The disk store, except that reading an object named `*race*` lets its owner overwrite it right after
+ * (a real second upload as them): the window between the API's read and the registration.
+ */
+function racingStorage(config: ApiConfig, dataDir: string): StoragePort {
+  const inner = diskStorage(config, dataDir);
+  return {
+    asServiceRole: (scope) => inner.asServiceRole(scope),
+    forUser(token) {
+      const store = inner.forUser(token);
+      return {
+        ...store,
+        async download(bucket, path) {
+          const bytes = await store.download(bucket, path);
+          if (path.includes("race")) {
+            await store.upload(bucket, path, csvBytes("a,b\n1,2\n3,4\n5,6\n"), { upsert: true });
+          }
+          return bytes;
+        },
+      };
+    },
+  };
 }
 
 let h: Harness;
@@ -258,6 +283,24 @@ describe("POST /upload/register", () => {
       error: { code: "RAGGED_ROW" },
     });
     expect(dataOf(res).error?.details.row).toBe(2);
+  });
+
+  it("leaves a file overwritten while it was read to the validation job, without its hash or profile", async () => {
+    const racing = await createHarness({ storage: racingStorage });
+    try {
+      const user = await racing.user();
+      const path = `${user.id}/race.csv`;
+      await putObject(racing, user, path, penguins);
+      const res = await register(racing, user, { path });
+      expect(res.status, res.text).toBe(201);
+      expect(dataOf(res)).toMatchObject({ status: "uploaded", sha256: null, profile: null });
+      // What is stored now (and immutable) is the overwrite, and the row's size says so.
+      const stored = await racing.deps.storage.asServiceRole("test: read back").download("datasets", path);
+      expect(dataOf(res).size_bytes).toBe(stored.length);
+      expect(stored.length).not.toBe(penguins.length);
+    } finally {
+      await racing.close();
+    }
   });
 
   it("refuses another user's folder with 403 and writes nothing", async () => {

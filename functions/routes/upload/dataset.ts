@@ -74,20 +74,27 @@ export function register(app: ApiApp, deps: AppDeps): void {
       });
     }
     const bytes = new Uint8Array(await form.file.arrayBuffer());
-    const fileName = form.file.name || "upload";
+    // Browsers send a base name, other clients may not: the name is the last path segment.
+    const fileName = form.file.name.split(/[/\\]/).pop() || "upload";
     // Refused before anything is written when the bytes are no table format at all.
     const format = chooseFormat(bytes, fileName);
     const path = `${user.id}/${crypto.randomUUID()}-${sanitiseFileName(fileName)}`;
     const store = deps.storage.forUser(c.get("accessToken")!);
     await store.upload("datasets", path, bytes, { contentType: MEDIA_TYPES[format] });
     try {
-      const { dataset, message } = await registerDataset(deps, user, c.get("accessToken")!, {
-        path,
-        name: form.name,
-        description: form.description,
-        fileName,
-        bytes,
-      });
+      const { dataset, message } = await registerDataset(
+        deps,
+        user,
+        c.get("accessToken")!,
+        {
+          path,
+          name: form.name,
+          description: form.description,
+          fileName,
+          bytes,
+        },
+        c.get("log"),
+      );
       return ok(c, deps, dataset, message, 201);
     } catch (error) {
       // Not registered, so still the caller's to delete: no orphan left in their folder.

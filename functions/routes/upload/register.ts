@@ -54,7 +54,7 @@ export function register(app: ApiApp, deps: AppDeps): void {
     const user = requireUser(c);
     const body = c.req.valid("json");
     await takeRateLimit(deps, user, "uploads", deps.config.rateLimits.uploads);
-    const { dataset, message } = await registerDataset(deps, user, c.get("accessToken")!, body);
+    const { dataset, message } = await registerDataset(deps, user, c.get("accessToken")!, body, c.get("log"));
     return ok(c, deps, dataset, message, 201);
   });
 }

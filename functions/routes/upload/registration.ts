@@ -2,6 +2,7 @@ import { detectFormat, formatFromFileName, type FileFormat } from "../../../shar
 import { forbidden, isSynthError, notFound, synthError } from "../../../shared/errors.ts";
 import type { JsonObject } from "../../../shared/platform/column.ts";
 import type { Tx } from "../../../shared/platform/db.ts";
+import type { Logger } from "../../../shared/platform/logger.ts";
 import { asCaller, asService } from "../../context.ts";
 import type { AppDeps, VerifiedUser } from "../../deps.ts";
 import { toDataset, type Dataset } from "./dataset-shape.ts";
@@ -120,19 +121,18 @@ export async function registerDataset(
   user: VerifiedUser,
   accessToken: string,
   input: Registration,
+  log: Logger = deps.logger,
 ): Promise<Registered> {
   assertOwnFolder(user, input.path);
   const store = deps.storage.forUser(accessToken);
-  let size: number;
-  if (input.bytes !== undefined) size = input.bytes.length;
-  else {
-    const info = await store.info("datasets", input.path);
-    if (info === null) throw notFound("the file", { path: input.path });
-    size = info.size;
-  }
-  const inline = size <= deps.config.limits.inlineProfileBytes;
+  // Before the row exists the owner may still overwrite the object; its version (size, time) is noted so
+  // bytes read in that window are not recorded as the registered file's.
+  const before = input.bytes === undefined ? await store.info("datasets", input.path) : null;
+  if (input.bytes === undefined && before === null) throw notFound("the file", { path: input.path });
+  const inline = (input.bytes?.length ?? before!.size) <= deps.config.limits.inlineProfileBytes;
   const fileName = input.fileName ?? lastSegment(input.path);
   const bytes = input.bytes ?? (inline ? await store.download("datasets", input.path) : undefined);
+  const size = bytes?.length ?? before!.size;
   const format = chooseFormat(bytes, fileName);
   const outcome = bytes !== undefined && inline ? await validateFile(bytes, fileName, format) : null;
   const sha256 = bytes !== undefined ? await sha256Hex(bytes) : null;
@@ -157,8 +157,27 @@ export async function registerDataset(
     throw error;
   });
 
+  // Registered, the object is immutable (storage policy): if it is not the version that was read, the
+  // runner validates what is there now.
+  const after = before === null ? null : await store.info("datasets", input.path);
+  const unchanged =
+    before === null || (after !== null && after.size === size && after.updatedAt === before.updatedAt);
+
   let validatedHere = false;
-  if (outcome !== null && sha256 !== null) {
+  if (!unchanged) {
+    log.log("warn", "a registered file changed while it was read; left to the validation job", {
+      dataset_id: inserted.id,
+    });
+    if (after !== null && after.size !== size) {
+      await asService(deps, "dataset-validation", (tx) =>
+        tx
+          .updateTable("datasets")
+          .set({ size_bytes: String(after.size) })
+          .where("id", "=", inserted.id)
+          .execute(),
+      );
+    }
+  } else if (outcome !== null && sha256 !== null) {
     validatedHere = await asService(deps, "dataset-validation", (tx) =>
       recordValidation(tx, inserted.id, sha256, outcome),
     );
