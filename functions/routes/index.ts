@@ -1,9 +1,12 @@
 import type { AppDeps, ApiApp } from "../deps.ts";
 import * as authMe from "./auth/me.ts";
+import * as notificationsDelete from "./notifications/delete.ts";
+import * as notificationsList from "./notifications/list.ts";
+import * as notificationsRead from "./notifications/read.ts";
 import * as health from "./system/health.ts";
 
 /** Every route of the API, one module each; the OpenAPI route-coverage test reads this list. */
-export const ROUTES = [health, authMe] as const;
+export const ROUTES = [authMe, notificationsList, notificationsRead, notificationsDelete, health] as const;
 
 export function registerRoutes(app: ApiApp, deps: AppDeps): void {
   for (const route of ROUTES) route.register(app, deps);
