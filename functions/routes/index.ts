@@ -3,10 +3,24 @@ import * as authMe from "./auth/me.ts";
 import * as notificationsDelete from "./notifications/delete.ts";
 import * as notificationsList from "./notifications/list.ts";
 import * as notificationsRead from "./notifications/read.ts";
+import * as statsDashboard from "./stats/dashboard.ts";
+import * as statsPerformance from "./stats/performance.ts";
+import * as statsSystem from "./stats/system.ts";
+import * as statsUsage from "./stats/usage.ts";
 import * as health from "./system/health.ts";
 
 /** Every route of the API, one module each; the OpenAPI route-coverage test reads this list. */
-export const ROUTES = [authMe, notificationsList, notificationsRead, notificationsDelete, health] as const;
+export const ROUTES = [
+  authMe,
+  notificationsList,
+  notificationsRead,
+  notificationsDelete,
+  statsDashboard,
+  statsPerformance,
+  statsSystem,
+  statsUsage,
+  health,
+] as const;
 
 export function registerRoutes(app: ApiApp, deps: AppDeps): void {
   for (const route of ROUTES) route.register(app, deps);
