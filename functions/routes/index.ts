@@ -1,4 +1,10 @@
 import type { AppDeps, ApiApp } from "../deps.ts";
+import * as adminApprove from "./admin/approve.ts";
+import * as adminLogs from "./admin/logs.ts";
+import * as adminReject from "./admin/reject.ts";
+import * as adminRequests from "./admin/requests.ts";
+import * as adminToggleUser from "./admin/toggle-user.ts";
+import * as adminUsers from "./admin/users.ts";
 import * as authMe from "./auth/me.ts";
 import * as notificationsDelete from "./notifications/delete.ts";
 import * as notificationsList from "./notifications/list.ts";
@@ -11,6 +17,12 @@ import * as health from "./system/health.ts";
 
 /** Every route of the API, one module each; the OpenAPI route-coverage test reads this list. */
 export const ROUTES = [
+  adminApprove,
+  adminLogs,
+  adminReject,
+  adminRequests,
+  adminToggleUser,
+  adminUsers,
   authMe,
   notificationsList,
   notificationsRead,
