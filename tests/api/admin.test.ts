@@ -250,6 +250,19 @@ describe("POST /admin/approve/{id} and /admin/reject/{id}", () => {
     expect((await h.call(`/admin/approve/${id}`, { method: "POST", token: other.token })).status).toBe(200);
   });
 
+  it("lets exactly one of two admins deciding at once win; the other gets 409, one log line", async () => {
+    const [first, second] = [await h.user({ admin: true }), await h.user({ admin: true })];
+    for (let round = 0; round < 3; round++) {
+      const id = await pendingGeneration(h.su, (await h.user()).id);
+      const answers = await Promise.all([
+        h.call(`/admin/approve/${id}`, { method: "POST", token: first.token }),
+        h.call(`/admin/reject/${id}`, { method: "POST", token: second.token, json: { reason: "race" } }),
+      ]);
+      expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
+      expect(await logsFor(id)).toHaveLength(1);
+    }
+  });
+
   it("authorisation matrix of approve", async () => {
     await runMatrix(h, {
       arrange: async (_h, owner) => pendingGeneration(h.su, owner.id),

@@ -1,11 +1,10 @@
-import { sql } from "kysely";
+import { sql, type Selectable } from "kysely";
 import { isSynthError, notFound, synthError } from "../../../shared/errors.ts";
+import type { Database } from "../../../shared/platform/schema.ts";
 import type { AppDeps, VerifiedUser } from "../../deps.ts";
 import { asCaller } from "../../context.ts";
 import { fromPgError } from "../../http-errors.ts";
 import { toAdminRequest, type AdminRequest } from "./request-shape.ts";
-import type { Selectable } from "kysely";
-import type { Database } from "../../../shared/platform/schema.ts";
 
 /**
  * Approve or reject through public.decide_generation_request() as the admin: the function checks the
