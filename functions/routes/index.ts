@@ -1,5 +1,18 @@
 import type { AppDeps, ApiApp } from "../deps.ts";
+import * as adminApprove from "./admin/approve.ts";
+import * as adminLogs from "./admin/logs.ts";
+import * as adminReject from "./admin/reject.ts";
+import * as adminRequests from "./admin/requests.ts";
+import * as adminToggleUser from "./admin/toggle-user.ts";
+import * as adminUsers from "./admin/users.ts";
 import * as authMe from "./auth/me.ts";
+import * as notificationsDelete from "./notifications/delete.ts";
+import * as notificationsList from "./notifications/list.ts";
+import * as notificationsRead from "./notifications/read.ts";
+import * as statsDashboard from "./stats/dashboard.ts";
+import * as statsPerformance from "./stats/performance.ts";
+import * as statsSystem from "./stats/system.ts";
+import * as statsUsage from "./stats/usage.ts";
 import * as health from "./system/health.ts";
 import * as uploadDataset from "./upload/dataset.ts";
 import * as deleteDataset from "./upload/delete-dataset.ts";
@@ -16,6 +29,19 @@ export const ROUTES = [
   listDatasets,
   getDataset,
   deleteDataset,
+  notificationsList,
+  notificationsRead,
+  notificationsDelete,
+  statsDashboard,
+  statsPerformance,
+  statsSystem,
+  statsUsage,
+  adminUsers,
+  adminRequests,
+  adminApprove,
+  adminReject,
+  adminLogs,
+  adminToggleUser,
 ] as const;
 
 export function registerRoutes(app: ApiApp, deps: AppDeps): void {
