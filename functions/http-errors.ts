@@ -1,3 +1,4 @@
+import { HTTPException } from "hono/http-exception";
 import { isSynthError, synthError, type ErrorCode, type SynthError } from "../shared/errors.ts";
 
 /** HTTP status of each error code the API can answer; codes not listed are a person's bad input (422). */
@@ -15,6 +16,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   CONFLICT: 409,
   INVALID_STATE_TRANSITION: 409,
   PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   FILE_TOO_LARGE: 413,
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,
@@ -96,8 +98,32 @@ export function fromPgError(error: unknown): SynthError | null {
   }
 }
 
+/**
+ * Hono's own refusals (HTTPException: a malformed JSON body, a wrong Content-Type for a validated body)
+ * are the caller's mistakes with a status of their own; they get the envelope and a code like ours.
+ */
+function fromHttpException(error: unknown): SynthError | null {
+  if (!(error instanceof HTTPException)) return null;
+  const code: ErrorCode | null =
+    error.status === 415
+      ? "UNSUPPORTED_MEDIA_TYPE"
+      : error.status === 413
+        ? "PAYLOAD_TOO_LARGE"
+        : error.status === 401
+          ? "UNAUTHORIZED"
+          : error.status >= 400 && error.status < 500
+            ? "VALIDATION_ERROR"
+            : null;
+  if (code === null) return null;
+  const message =
+    code === "UNSUPPORTED_MEDIA_TYPE"
+      ? "this endpoint takes a different Content-Type (application/json, or multipart/form-data for uploads)"
+      : error.message || "the request is malformed";
+  return synthError(code, message, { status: error.status }, error);
+}
+
 /** Any thrown value as a SynthError the envelope can render, or null when it is an internal failure. */
 export function toPublicError(error: unknown): SynthError | null {
   if (isSynthError(error)) return error;
-  return fromPgError(error);
+  return fromPgError(error) ?? fromHttpException(error);
 }

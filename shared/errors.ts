@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   "CONFLICT",
   "RATE_LIMITED",
   "PAYLOAD_TOO_LARGE",
+  "UNSUPPORTED_MEDIA_TYPE",
   "INTERNAL_ERROR",
   "CONFIG_ERROR",
   // database / platform

@@ -87,3 +87,29 @@ describe("errors and logs", () => {
     expect(line).toMatchObject({ level: "info", route: "/api/auth/me", status: 200, user_id: user.id });
   });
 });
+
+describe("Hono's own refusals", () => {
+  it("answers a validated JSON route sent another Content-Type with 415 and the envelope", async () => {
+    const user = await h.user();
+    const res = await h.call("/upload/register", {
+      method: "POST",
+      token: user.token,
+      headers: { "content-type": "text/plain" },
+      body: "path=x",
+    });
+    expect(res.status).toBe(415);
+    expect(res.body.error?.code).toBe("UNSUPPORTED_MEDIA_TYPE");
+  });
+
+  it("answers malformed JSON with 400 VALIDATION_ERROR", async () => {
+    const user = await h.user();
+    const res = await h.call("/upload/register", {
+      method: "POST",
+      token: user.token,
+      headers: { "content-type": "application/json" },
+      body: "{not json",
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error?.code).toBe("VALIDATION_ERROR");
+  });
+});
