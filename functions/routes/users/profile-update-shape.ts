@@ -1,11 +1,10 @@
 import { z } from "@hono/zod-openapi";
+import { hasControlCharacter } from "./text-rules.ts";
 
 /** Largest serialised preferences object accepted (UTF-8 bytes); the column allows 16 KiB stored. */
 export const PREFERENCES_MAX_BYTES = 8192;
 /** Deepest nesting of preferences: settings of a client, not a document store. */
 export const PREFERENCES_MAX_DEPTH = 6;
-
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 function depthOf(value: unknown): number {
   if (value === null || typeof value !== "object") return 0;
@@ -19,7 +18,7 @@ const text = (max: number) =>
     .trim()
     .min(1, "must not be empty (send null to clear it)")
     .max(max)
-    .refine((s) => !CONTROL.test(s), "must not contain control characters");
+    .refine((s) => !hasControlCharacter(s), "must not contain control characters");
 
 /**
  * The columns a user may change (the profiles grant: display_name, organisation, avatar_url, preferences,

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { hasControlCharacter } from "./text-rules.ts";
 import { sql } from "kysely";
 import type { AppDeps, ApiApp } from "../../deps.ts";
 import { envelopeOf } from "../../envelope.ts";
@@ -6,8 +7,6 @@ import { asCaller, ok, requireUser } from "../../context.ts";
 import { signedIn } from "../../middleware/signed-in.ts";
 import { authErrors, validationErrors } from "../responses.ts";
 import { pushTokenSchema, toPushToken } from "./push-token-shape.ts";
-
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export const pushTokenBodySchema = z
   .strictObject({
@@ -18,7 +17,7 @@ export const pushTokenBodySchema = z
       .min(1)
       .max(4096)
       .refine(
-        (s) => s.trim() === s && !CONTROL.test(s),
+        (s) => s.trim() === s && !hasControlCharacter(s),
         "must not have surrounding spaces or control characters",
       ),
     platform: z.enum(["ios", "android", "web"]),
@@ -27,7 +26,7 @@ export const pushTokenBodySchema = z
       .trim()
       .min(1)
       .max(200)
-      .refine((s) => !CONTROL.test(s), "must not contain control characters")
+      .refine((s) => !hasControlCharacter(s), "must not contain control characters")
       .optional(),
   })
   .openapi("PushTokenRegistration", {
