@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   "CONFIG_ERROR",
   // database / platform
   "DB_ERROR",
+  // file storage: a Storage failure that is none of not found / forbidden / conflict (details.retryable says
+  // whether trying again may help: 5xx and network failures)
   "STORAGE_ERROR",
   "AUTH_ADMIN_ERROR",
   "MIGRATION_FAILED",
