@@ -246,6 +246,11 @@ describe("HS256 verification", () => {
         message: expect.stringContaining(`${role} API key`),
       });
     }
+    const publishable = "sb_publishable_ZxY0aBcDeFgHiJkLmNoPqR_abc123";
+    expect(await refusal(verifier.verify(publishable))).toEqual({
+      code: "INVALID_TOKEN",
+      message: expect.stringContaining("API keys"),
+    });
     // Even with a sub and the right audience, a role other than authenticated is not a user token.
     for (const role of ["anon", "service_role", "supabase_admin", undefined]) {
       expect(await refusal(verifier.verify(await signRaw(gotruePayload({ role }))))).toMatchObject({

@@ -176,6 +176,12 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       if (new TextEncoder().encode(token).length > MAX_TOKEN_BYTES) {
         throw invalid(`the access token is longer than ${MAX_TOKEN_BYTES} bytes`);
       }
+      // Supabase's new-format API keys are opaque strings, not JWTs: name the mistake rather than "malformed".
+      if (/^sb_(publishable|secret)_/.test(token)) {
+        throw invalid(
+          "this is one of the project's API keys, not a user's access token: sign in and send the session's access_token",
+        );
+      }
       let alg: string | undefined;
       try {
         alg = decodeProtectedHeader(token).alg;
