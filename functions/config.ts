@@ -29,6 +29,7 @@ export const apiEnvSchema = z
     SYNTH_JWT_AUDIENCE: z.string().default("authenticated"),
     SYNTH_JWT_ISSUER: z.string().optional(),
     SYNTH_DB_MAX_CONNECTIONS: intFromEnv(3, 1, 50),
+    SYNTH_DB_PREPARE: z.enum(["true", "false"]).default("false"),
     SYNTH_CORS_ORIGINS: listFromEnv,
     SYNTH_MAX_BODY_BYTES: intFromEnv(1_048_576, 1024, 64 * 1_048_576),
     SYNTH_MAX_UPLOAD_BYTES: intFromEnv(20 * 1_048_576, 1024, 512 * 1_048_576),
@@ -51,6 +52,8 @@ export interface ApiConfig {
   dbUrl: string;
   jwt: { secret?: string; jwksUrl?: string; audience: string; issuer?: string };
   dbMaxConnections: number;
+  /** Prepared statements: false for Supabase's transaction-mode pooler (the default SUPABASE_DB_URL). */
+  dbPrepare: boolean;
   corsOrigins: string[];
   limits: {
     bodyBytes: number;
@@ -94,6 +97,7 @@ export function loadApiConfig(env: Record<string, string | undefined>): ApiConfi
       issuer: e.SYNTH_JWT_ISSUER,
     },
     dbMaxConnections: e.SYNTH_DB_MAX_CONNECTIONS,
+    dbPrepare: e.SYNTH_DB_PREPARE === "true",
     corsOrigins: e.SYNTH_CORS_ORIGINS,
     limits: {
       bodyBytes: e.SYNTH_MAX_BODY_BYTES,

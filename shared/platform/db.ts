@@ -10,13 +10,21 @@ export type Tx = Transaction<Database>;
 export const dbOptionsSchema = z.object({
   url: z.string().min(1),
   maxConnections: z.number().int().min(1).max(100).default(5),
+  /**
+   * Named prepared statements. Supabase's pooler in transaction mode (SUPABASE_DB_URL in an Edge Function,
+   * port 6543) hands each transaction to any server connection, where a statement prepared on another one
+   * does not exist: there it must be false.
+   */
+  prepare: z.boolean().default(true),
 });
 export type DbOptions = z.input<typeof dbOptionsSchema>;
 
 export function createDb(options: DbOptions): Db {
-  const { url, maxConnections } = dbOptionsSchema.parse(options);
+  const { url, maxConnections, prepare } = dbOptionsSchema.parse(options);
   return new Kysely<Database>({
-    dialect: new PostgresJSDialect({ postgres: postgres(url, { max: maxConnections, onnotice: () => {} }) }),
+    dialect: new PostgresJSDialect({
+      postgres: postgres(url, { max: maxConnections, prepare, onnotice: () => {} }),
+    }),
   });
 }
 

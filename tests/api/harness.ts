@@ -13,7 +13,9 @@ import { systemClock } from "../../shared/platform/clock.ts";
 import { createDb, jwtClaimsSchema } from "../../shared/platform/db.ts";
 import { createLogger } from "../../shared/platform/logger.ts";
 import type { StoragePort } from "../../shared/platform/storage.ts";
+import { migrate } from "../../local/db/migrate.ts";
 import { createUser, type TestUser } from "../db/fixtures.ts";
+import { createScratchDatabase } from "../setup/scratch-database.ts";
 
 export const TEST_JWT_SECRET = "test-secret-test-secret-test-secret-0123456789";
 export const TEST_ANON_KEY = "anon-key-for-tests";
@@ -89,10 +91,19 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   storage?: (config: ApiConfig, dataDir: string) => StoragePort;
   authAdmin?: AuthAdmin;
+  /**
+   * A freshly migrated database of this file's own. Tests that change platform-wide settings (approval
+   * mode, limits) need it: CI runs every file against one shared database, in parallel.
+   */
+  ownDatabase?: boolean;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const url = inject("databaseUrl");
+  const scratch = options.ownDatabase
+    ? await createScratchDatabase("synth_api", process.env.SYNTH_PG_ADMIN_URL)
+    : null;
+  if (scratch) await migrate(scratch.url);
+  const url = scratch?.url ?? inject("databaseUrl");
   const dataDir = await mkdtemp(join(tmpdir(), "synth-api-"));
   const config = loadApiConfig({
     SUPABASE_URL: "http://127.0.0.1:54321",
@@ -151,6 +162,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     async close() {
       await deps.requestLog.flush();
       await Promise.all([su.end(), db.destroy()]);
+      await scratch?.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
