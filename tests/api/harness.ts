@@ -10,7 +10,7 @@ import type { AppDeps, AuthAdmin, TokenVerifier, VerifiedUser } from "../../func
 import { createRequestLogWriter } from "../../functions/request-log.ts";
 import { synthError } from "../../shared/errors.ts";
 import { systemClock } from "../../shared/platform/clock.ts";
-import { createDb, jwtClaimsSchema } from "../../shared/platform/db.ts";
+import { createDb, jwtClaimsSchema, type Db } from "../../shared/platform/db.ts";
 import { createLogger } from "../../shared/platform/logger.ts";
 import type { StoragePort } from "../../shared/platform/storage.ts";
 import { migrate } from "../../local/db/migrate.ts";
@@ -89,8 +89,10 @@ function hsVerifier(secret: string): TokenVerifier {
 
 export interface HarnessOptions {
   env?: Record<string, string>;
-  storage?: (config: ApiConfig, dataDir: string) => StoragePort;
-  authAdmin?: AuthAdmin;
+  /** Builds the Storage adapter; `db` is the harness's own connection (the disk store keeps rows there). */
+  storage?: (config: ApiConfig, dataDir: string, db: Db) => StoragePort;
+  /** The auth admin adapter, or a factory given the harness's connection (the PostgreSQL adapter needs one). */
+  authAdmin?: AuthAdmin | ((db: Db) => AuthAdmin);
   /**
    * A freshly migrated database of this file's own. Tests that change platform-wide settings (approval
    * mode, limits) need it: CI runs every file against one shared database, in parallel.
@@ -123,8 +125,10 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const deps: AppDeps = {
     config,
     db,
-    storage: options.storage?.(config, dataDir) ?? { forUser: unavailable, asServiceRole: unavailable },
-    authAdmin: options.authAdmin ?? { deleteUser: unavailable, setBanned: unavailable },
+    storage: options.storage?.(config, dataDir, db) ?? { forUser: unavailable, asServiceRole: unavailable },
+    authAdmin:
+      (typeof options.authAdmin === "function" ? options.authAdmin(db) : options.authAdmin) ??
+      ({ deleteUser: unavailable, setBanned: unavailable } satisfies AuthAdmin),
     verifier: hsVerifier(TEST_JWT_SECRET),
     clock: systemClock,
     logger,

@@ -3,8 +3,8 @@ import { sql } from "kysely";
 import { synthError, type ErrorCode } from "../../../shared/errors.ts";
 import { BUCKETS, type BlobStore, type Bucket } from "../../../shared/platform/storage.ts";
 import type { AppDeps, ApiApp } from "../../deps.ts";
-import { envelopeOf } from "../../envelope.ts";
-import { asCaller, asService, ok, requireUser, takeRateLimit } from "../../context.ts";
+import { envelopeOf, errorBody } from "../../envelope.ts";
+import { asCaller, asService, ok, requireUser, takeRateLimit, type ApiContext } from "../../context.ts";
 import { signedIn } from "../../middleware/signed-in.ts";
 import { authErrors, rateLimitedError, validationErrors } from "../responses.ts";
 
@@ -126,20 +126,28 @@ async function emptyAllFolders(store: BlobStore, uid: string, into: ObjectCounts
 
 const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
+/**
+ * The answer of an erasure that stopped part-way. Rendered here rather than thrown: the app's onError
+ * hides the details of every 5xx, and these details (what was done, what remains) are the point.
+ */
 function partial(
+  c: ApiContext,
+  deps: AppDeps,
   code: ErrorCode,
   message: string,
-  done: Record<string, unknown>,
-  remaining: string[],
+  details: { done: Record<string, unknown>; remaining: string[]; retryable: boolean },
   cause: unknown,
 ) {
-  return synthError(
+  c.get("log").log("error", "account erasure stopped part-way", {
     code,
-    `${message}; nothing is lost by calling DELETE /users/account again, which finishes the job`,
-    { done, remaining, retryable: true },
-    cause,
-  );
+    remaining: details.remaining,
+    error: cause instanceof Error ? cause.message : String(cause),
+  });
+  c.header("x-synth-error-code", code);
+  return c.json(errorBody(synthError(code, message, details), deps.clock.now()), 502) as never;
 }
+
+const AGAIN = "; nothing is lost: calling DELETE /users/account again finishes the job";
 
 export function register(app: ApiApp, deps: AppDeps): void {
   app.openapi(route, async (c) => {
@@ -186,11 +194,16 @@ export function register(app: ApiApp, deps: AppDeps): void {
     try {
       await emptyAllFolders(store, uid, objects);
     } catch (error) {
-      throw partial(
+      return partial(
+        c,
+        deps,
         "STORAGE_ERROR",
-        "removing your files failed part-way",
-        { objects_removed: objects },
-        ["storage objects", "rows", "auth user"],
+        `removing your files failed part-way${AGAIN}`,
+        {
+          done: { objects_removed: objects },
+          remaining: ["storage objects", "rows", "auth user"],
+          retryable: true,
+        },
         error,
       );
     }
@@ -198,11 +211,12 @@ export function register(app: ApiApp, deps: AppDeps): void {
     try {
       await deps.authAdmin.deleteUser(uid);
     } catch (error) {
-      throw partial(
+      return partial(
+        c,
+        deps,
         "AUTH_ADMIN_ERROR",
-        "your files are gone but deleting the account failed",
-        { objects_removed: objects },
-        ["rows", "auth user"],
+        `your files are gone but deleting the account failed${AGAIN}`,
+        { done: { objects_removed: objects }, remaining: ["rows", "auth user"], retryable: true },
         error,
       );
     }
@@ -212,25 +226,22 @@ export function register(app: ApiApp, deps: AppDeps): void {
     const log = c.get("log");
 
     // A job that was running may have written an output after the first pass; its rows are gone now.
-    let swept = true;
     try {
       await emptyAllFolders(store, uid, objects);
     } catch (error) {
-      swept = false;
-      log.log("error", "account erasure: the final storage sweep failed", {
-        error: error instanceof Error ? error.message : String(error),
-      });
-    }
-    if (!swept) {
-      // The caller can no longer retry (the account is gone); say so rather than claim success.
-      throw synthError(
+      // The caller can no longer retry (the account is gone): say so rather than claim success.
+      return partial(
+        c,
+        deps,
         "STORAGE_ERROR",
         "your account and data are erased, but files a running job wrote during erasure could not be " +
-          "removed; an administrator has been told (the request id identifies it)",
+          "removed; the request id identifies them to an administrator",
         {
           done: { objects_removed: objects, rows_removed: rows, auth_user: true },
           remaining: ["storage objects"],
+          retryable: false,
         },
+        error,
       );
     }
 
@@ -250,7 +261,8 @@ export function register(app: ApiApp, deps: AppDeps): void {
             target_table: "auth.users",
             target_id: null,
             reason: "erasure requested by the account holder",
-            details: sql`${JSON.stringify(details)}::jsonb`,
+            // The request id ties the line to this request's (anonymous) log row and to support tickets.
+            details: sql`${JSON.stringify({ ...details, request_id: c.get("requestId") })}::text::jsonb`,
           })
           .execute(),
       );

@@ -1,8 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import { sql } from "kysely";
 import type { AppDeps, ApiApp } from "../../deps.ts";
 import { envelopeOf } from "../../envelope.ts";
-import { asCaller, asService, ok, requireUser } from "../../context.ts";
+import { asCaller, ok, requireUser } from "../../context.ts";
 import { signedIn } from "../../middleware/signed-in.ts";
 import { BUCKETS, type BlobStore, type ObjectInfo } from "../../../shared/platform/storage.ts";
 import { authErrors } from "../responses.ts";
@@ -15,7 +14,7 @@ import {
   type AccountExport,
   type Collection,
 } from "./export-shape.ts";
-import { iso, toProfile } from "./profile-shape.ts";
+import { toProfile } from "./profile-shape.ts";
 
 export const route = createRoute({
   method: "get",
@@ -197,35 +196,23 @@ export function register(app: ApiApp, deps: AppDeps): void {
       };
     });
 
-    // Users cannot read auth.users; the service role reads the caller's own identity row, nothing more.
-    const identity = await asService(deps, "account-export", async (tx) => {
-      const { rows } = await sql<{
-        email: string | null;
-        phone: string | null;
-        created_at: Date | null;
-        last_sign_in_at: Date | null;
-        email_confirmed_at: Date | null;
-        raw_user_meta_data: Record<string, unknown> | null;
-      }>`select email, phone, created_at, last_sign_in_at, email_confirmed_at, raw_user_meta_data
-           from auth.users where id = ${uid}`.execute(tx);
-      return rows[0] ?? null;
-    });
-
     const storage = await exportObjects(deps.storage.forUser(c.get("accessToken")!), uid, expiresIn);
 
     const document: AccountExport = {
       format: "synth-account-export/1",
       generated_at: generatedAt.toISOString(),
       signed_urls_expire_at: new Date(generatedAt.getTime() + expiresIn * 1000).toISOString(),
+      // The identity as Supabase Auth vouches for it in the verified token: auth.users itself is not
+      // readable by the API's database roles (on Supabase only supabase_auth_admin reads it). The sign-up
+      // time is the profile's, which the sign-up trigger creates in the same transaction as the user.
       user: {
         id: uid,
-        email: identity?.email ?? user.email ?? null,
-        phone: identity?.phone ?? null,
+        email: user.email ?? null,
+        phone: typeof user.claims.phone === "string" && user.claims.phone !== "" ? user.claims.phone : null,
         role: user.role,
-        created_at: iso(identity?.created_at ?? null),
-        last_sign_in_at: iso(identity?.last_sign_in_at ?? null),
-        email_confirmed_at: iso(identity?.email_confirmed_at ?? null),
-        user_metadata: identity?.raw_user_meta_data ?? {},
+        created_at: data.profile?.created_at ?? null,
+        app_metadata: user.claims.app_metadata ?? {},
+        user_metadata: user.claims.user_metadata ?? {},
       },
       ...data,
       storage,

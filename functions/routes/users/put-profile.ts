@@ -43,11 +43,11 @@ export function register(app: ApiApp, deps: AppDeps): void {
           organisation: changes.organisation,
           avatar_url: changes.avatar_url,
           notification_consent: changes.notification_consent,
-          // Explicitly jsonb: a JSON text parameter, never a driver's guess at the type of an object.
+          // JSON text cast to jsonb: with the parameter typed jsonb, postgres.js would encode the string again.
           preferences:
             changes.preferences === undefined
               ? undefined
-              : sql<JsonObject>`${JSON.stringify(changes.preferences)}::jsonb`,
+              : sql<JsonObject>`${JSON.stringify(changes.preferences)}::text::jsonb`,
         })
         .where("id", "=", user.id)
         .returningAll()
