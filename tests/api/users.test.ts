@@ -22,6 +22,8 @@ let disk: DiskStorage;
 let blobRoot: string;
 /** Users whose deletion in Supabase Auth fails, as a GoTrue outage would: the real adapter otherwise. */
 const authOutageFor = new Set<string>();
+/** Users whose objects in the models bucket Storage refuses to remove (a Storage outage mid-erasure). */
+const storageOutageFor = new Set<string>();
 let signedFetch: (url: string) => Promise<Response>;
 
 beforeAll(async () => {
@@ -39,7 +41,21 @@ beforeAll(async () => {
       });
       const route = new Hono().route("/", signedDownloadRoute(disk));
       signedFetch = async (url) => route.fetch(new Request(url));
-      return disk;
+      return {
+        forUser: (token) => disk.forUser(token),
+        asServiceRole: (scope) => {
+          const store = disk.asServiceRole(scope);
+          return {
+            ...store,
+            remove: async (bucket, paths) => {
+              if (bucket === "models" && paths.some((p) => storageOutageFor.has(p.split("/")[0]))) {
+                throw synthError("STORAGE_ERROR", "Storage answered 503", { retryable: true });
+              }
+              return store.remove(bucket, paths);
+            },
+          };
+        },
+      };
     },
     authAdmin: (db): AuthAdmin => {
       const real = createPgAuthAdmin(db);
@@ -499,6 +515,42 @@ describe("DELETE /users/account", () => {
       profiles: 0,
       datasets: 0,
       storage_objects: 0,
+    });
+  });
+
+  it("when Storage fails part-way, keeps the account and its rows; calling again finishes", async () => {
+    const user = await h.user();
+    const seeded = await seed(user);
+    storageOutageFor.add(user.id);
+    const failed = await deleteAccount(user);
+    storageOutageFor.delete(user.id);
+    expect(failed.status).toBe(502);
+    expect(failed.body.error).toMatchObject({
+      code: "STORAGE_ERROR",
+      details: {
+        done: { objects_removed: { datasets: 2, synthetic: 1, models: 0, reports: 0 } },
+        remaining: ["storage objects", "rows", "auth user"],
+        retryable: true,
+      },
+    });
+    // The account still works, so the caller can finish the job.
+    expect(await tracesOf(user.id, seeded.objects)).toMatchObject({
+      auth_users: 1,
+      datasets: 1,
+      generation_requests: 1,
+      storage_objects: 2,
+      files_on_disk: 2,
+    });
+    expect((await h.call("/users/profile", { token: user.token })).status).toBe(200);
+
+    const finished = await deleteAccount(user);
+    expect(finished.status, finished.text).toBe(200);
+    expect(data(finished)).toMatchObject({ objects_removed: { models: 1, reports: 1, total: 2 } });
+    expect(await tracesOf(user.id, seeded.objects)).toMatchObject({
+      auth_users: 0,
+      datasets: 0,
+      storage_objects: 0,
+      files_on_disk: 0,
     });
   });
 

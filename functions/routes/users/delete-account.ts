@@ -226,29 +226,22 @@ export function register(app: ApiApp, deps: AppDeps): void {
     const log = c.get("log");
 
     // A job that was running may have written an output after the first pass; its rows are gone now.
+    let swept = true;
     try {
       await emptyAllFolders(store, uid, objects);
     } catch (error) {
-      // The caller can no longer retry (the account is gone): say so rather than claim success.
-      return partial(
-        c,
-        deps,
-        "STORAGE_ERROR",
-        "your account and data are erased, but files a running job wrote during erasure could not be " +
-          "removed; the request id identifies them to an administrator",
-        {
-          done: { objects_removed: objects, rows_removed: rows, auth_user: true },
-          remaining: ["storage objects"],
-          retryable: false,
-        },
-        error,
-      );
+      swept = false;
+      // Only the code: a Storage message may name an object, and so the erased account's folder.
+      log.log("error", "account erasure: the final storage sweep failed", {
+        code: error instanceof Error && "code" in error ? String(error.code) : "unknown",
+      });
     }
 
     const details = {
       objects_removed: { ...objects, total: sum(objects) },
       rows_removed: { ...rows, total: sum(rows) },
       rows_anonymised: anonymised,
+      ...(swept ? {} : { objects_left_behind: true }),
     };
     let logged = true;
     try {
@@ -273,6 +266,27 @@ export function register(app: ApiApp, deps: AppDeps): void {
       });
     }
     log.log("info", "account erased", details);
+
+    if (!swept) {
+      // The caller can no longer retry (the account is gone): say so rather than claim success.
+      c.header("x-synth-error-code", "STORAGE_ERROR");
+      return c.json(
+        errorBody(
+          synthError(
+            "STORAGE_ERROR",
+            "your account and data are erased, but files a running job wrote during erasure could not " +
+              "be removed yet; they are in a folder without an account, which an administrator's cleanup removes",
+            {
+              done: { ...details, auth_user: true, logged },
+              remaining: ["storage objects"],
+              retryable: false,
+            },
+          ),
+          deps.clock.now(),
+        ),
+        502,
+      ) as never;
+    }
     return ok(
       c,
       deps,
