@@ -170,6 +170,20 @@ describe("GET /users/profile", () => {
     expect(Date.parse(data<{ created_at: string }>(res).created_at)).not.toBeNaN();
   });
 
+  it("answers 404 when the caller has no profile row (read and update alike)", async () => {
+    const user = await h.user();
+    await h.su`delete from public.profiles where id = ${user.id}`;
+    const read = await h.call("/users/profile", { token: user.token });
+    expect(read.status).toBe(404);
+    expect(read.body.error?.code).toBe("NOT_FOUND");
+    const put = await h.call("/users/profile", {
+      method: "PUT",
+      token: user.token,
+      json: { organisation: "X" },
+    });
+    expect(put.status).toBe(404);
+  });
+
   it("authorisation: anon 401, disabled 403, everyone else reads their own profile only", async () => {
     let caller: ApiUser | null = null;
     await runMatrix(h, {
