@@ -29,7 +29,9 @@ async function take(
 ): Promise<number> {
   return asUser(db, user.claims, async (tx) => {
     const { rows } = await sql<{ retry: number }>`
-      select public.take_rate_limit(${bucket}, ${maxHits}::integer, ${windowSeconds}::integer) as retry`.execute(tx);
+      select public.take_rate_limit(${bucket}, ${maxHits}::integer, ${windowSeconds}::integer) as retry`.execute(
+      tx,
+    );
     return rows[0].retry;
   });
 }

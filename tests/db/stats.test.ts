@@ -3,6 +3,13 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asUser, type JwtClaims } from "../../shared/platform/db.ts";
 import {
+  routeStatsRowSchema,
+  systemStatsSchema,
+  usageDayRowSchema,
+  type RouteStatsRow,
+  type SystemStats,
+} from "../../shared/platform/stats.ts";
+import {
   createDataset,
   createGeneration,
   createUser,
@@ -41,25 +48,13 @@ function percentileCont(sorted: number[], fraction: number): number {
   return sorted[low] + (sorted[high] - sorted[low]) * (rank - low);
 }
 
-interface RouteStats {
-  route: string;
-  method: string;
-  requests: string;
-  errors: string;
-  client_errors: string;
-  error_rate: number;
-  p50_ms: number;
-  p95_ms: number;
-  p99_ms: number;
-}
-
-async function routeStats(claims: JwtClaims, since: Date, onlyMine?: boolean): Promise<RouteStats[]> {
+async function routeStats(claims: JwtClaims, since: Date, onlyMine?: boolean): Promise<RouteStatsRow[]> {
   return asUser(fx.db, claims, async (tx) => {
     const call =
       onlyMine === undefined
-        ? sql<RouteStats>`select * from public.api_route_stats(${since})`
-        : sql<RouteStats>`select * from public.api_route_stats(${since}, ${onlyMine})`;
-    return (await call.execute(tx)).rows;
+        ? sql<unknown>`select * from public.api_route_stats(${since})`
+        : sql<unknown>`select * from public.api_route_stats(${since}, ${onlyMine})`;
+    return (await call.execute(tx)).rows.map((r) => routeStatsRowSchema.parse(r));
   });
 }
 
@@ -188,16 +183,13 @@ describe("usage_by_day", () => {
     const otherDataset = await createDataset(fx.su, b.id);
     await succeed(await createGeneration(fx.su, b.id, otherDataset), at(2));
 
-    const rows = await asUser(
-      fx.db,
-      user.claims,
-      async (tx) =>
-        (
-          await sql<
-            Record<string, unknown>
-          >`select day::text, requests, generation_requests, rows_generated, datasets_uploaded
-                  from public.usage_by_day(${utcDay(4)}::date)`.execute(tx)
-        ).rows,
+    const rows = await asUser(fx.db, user.claims, async (tx) =>
+      (await sql<unknown>`select * from public.usage_by_day(${utcDay(4)}::date)`.execute(tx)).rows.map(
+        (r) => {
+          const row = usageDayRowSchema.parse(r);
+          return { ...row, day: row.day.toISOString().slice(0, 10) };
+        },
+      ),
     );
     const day = (
       daysAgo: number,
@@ -245,6 +237,17 @@ describe("usage_by_day", () => {
   });
 });
 
+/** The same numbers as admin_system_stats() answers, counted independently (as postgres). */
+interface ExpectedStats {
+  users: SystemStats["users"];
+  generation_running: number;
+  optimization_queued: number;
+  waits: number[];
+  reports: { objects: number; bytes: number };
+  buckets: string[];
+  live_runners: number;
+}
+
 describe("admin_system_stats", () => {
   it("refuses everyone but an active admin", async () => {
     const call = (claims: JwtClaims | null) =>
@@ -275,7 +278,7 @@ describe("admin_system_stats", () => {
     // One repeatable-read snapshot for the independent counts (as postgres) and the call (as the admin),
     // so tests running in parallel cannot make them disagree.
     const { stats, expected } = await fx.su.begin("isolation level repeatable read", async (tx) => {
-      const [row] = await tx<{ expected: Record<string, unknown> }[]>`
+      const [row] = await tx<{ expected: ExpectedStats }[]>`
         select jsonb_build_object(
           'users', (select jsonb_build_object('total', count(*),
                       'disabled', count(*) filter (where banned_until > now()),
@@ -293,8 +296,8 @@ describe("admin_system_stats", () => {
         ) as expected`;
       await tx`select set_config('role', 'authenticated', true),
                       set_config('request.jwt.claims', ${JSON.stringify(admin.claims)}, true)`;
-      const [call] = await tx<{ stats: Record<string, any> }[]>`select public.admin_system_stats() as stats`;
-      return { stats: call.stats, expected: row.expected as Record<string, any> };
+      const [call] = await tx<{ stats: unknown }[]>`select public.admin_system_stats() as stats`;
+      return { stats: systemStatsSchema.parse(call.stats), expected: row.expected };
     });
 
     expect(stats.users).toEqual(expected.users);
@@ -311,7 +314,7 @@ describe("admin_system_stats", () => {
     expect(stats.jobs.generation_requests.running).toBe(expected.generation_running);
     expect(stats.jobs.generation_requests.running).toBeGreaterThanOrEqual(1);
     expect(stats.jobs.optimization_runs.queued).toBe(expected.optimization_queued);
-    const waits = (expected.waits as number[]).sort((x, y) => x - y);
+    const waits = [...expected.waits].sort((x, y) => x - y);
     expect(stats.queue_wait_seconds.samples).toBe(waits.length);
     expect(stats.queue_wait_seconds.p50).toBeCloseTo(percentileCont(waits, 0.5), 6);
     expect(stats.queue_wait_seconds.p95).toBeCloseTo(percentileCont(waits, 0.95), 6);
