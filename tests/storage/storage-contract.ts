@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isSynthError, type ErrorCode } from "../../shared/errors.ts";
 import type { BlobStore, Bucket, StoragePort } from "../../shared/platform/storage.ts";
 import { createUser, openDb, type DbFixture, type TestUser } from "../db/fixtures.ts";
-import { accessToken } from "./tokens.ts";
+import { accessToken, apiKey } from "./tokens.ts";
 
 /** What an adapter under test brings: the port, a credential-free GET for signed URLs, its byte root. */
 export interface StorageHarness {
@@ -295,6 +295,17 @@ export function runStorageContract(
       expect(await asAlice.download("datasets", path)).toEqual(bytes);
       // Unregistered names beside it stay writable.
       await asAlice.upload("datasets", `${alice.id}/draft.csv`, seededBytes(5, 1), { upsert: true });
+    });
+
+    it("gives the anon key neither reads nor writes", async () => {
+      const anon = harness.storage.forUser(await apiKey("anon"));
+      expect(await codeOf(anon.download("datasets", `${alice.id}/people.csv`))).toBe("NOT_FOUND");
+      expect(await anon.list("datasets", alice.id)).toEqual([]);
+      expect(await codeOf(anon.upload("datasets", `${alice.id}/anon.csv`, seededBytes(3, 3)))).toBe(
+        "FORBIDDEN",
+      );
+      expect(await anon.remove("datasets", [`${alice.id}/people.csv`])).toEqual([]);
+      expect(await asAlice.info("datasets", `${alice.id}/people.csv`)).not.toBeNull();
     });
 
     it("refuses a forged access token", async () => {

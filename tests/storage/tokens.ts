@@ -1,5 +1,5 @@
 import { jwtVerify, SignJWT } from "jose";
-import type { TestUser } from "../db/fixtures.ts";
+import type { JwtClaims } from "../../shared/platform/db.ts";
 
 /** Tokens as GoTrue issues them (protocols 1.4), signed with a test-only HS256 secret. */
 export const TEST_JWT_SECRET = "test-only-secret-of-the-storage-contract-at-least-32-chars";
@@ -14,7 +14,7 @@ async function sign(payload: Record<string, unknown>, expiresInSeconds = 3600): 
     .sign(key);
 }
 
-export const accessToken = (user: TestUser): Promise<string> =>
+export const accessToken = (user: { claims: JwtClaims }): Promise<string> =>
   sign({ ...user.claims, iss: "http://storage.test/auth/v1", aud: "authenticated", aal: "aal1" });
 
 export const apiKey = (role: "anon" | "service_role"): Promise<string> =>
