@@ -19,6 +19,11 @@ import * as deleteDataset from "./upload/delete-dataset.ts";
 import * as getDataset from "./upload/get-dataset.ts";
 import * as listDatasets from "./upload/list-datasets.ts";
 import * as registerDataset from "./upload/register.ts";
+import * as usersDeleteAccount from "./users/delete-account.ts";
+import * as usersExport from "./users/export.ts";
+import * as usersGetProfile from "./users/get-profile.ts";
+import * as usersPushToken from "./users/push-token.ts";
+import * as usersPutProfile from "./users/put-profile.ts";
 
 /** Every route of the API, one module each; the OpenAPI route-coverage test reads this list. */
 export const ROUTES = [
@@ -42,6 +47,11 @@ export const ROUTES = [
   adminReject,
   adminLogs,
   adminToggleUser,
+  usersGetProfile,
+  usersPutProfile,
+  usersPushToken,
+  usersDeleteAccount,
+  usersExport,
 ] as const;
 
 export function registerRoutes(app: ApiApp, deps: AppDeps): void {

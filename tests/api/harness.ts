@@ -9,7 +9,7 @@ import { loadApiConfig, type ApiConfig } from "../../functions/config.ts";
 import type { AppDeps, AuthAdmin } from "../../functions/deps.ts";
 import { createRequestLogWriter } from "../../functions/request-log.ts";
 import { systemClock } from "../../shared/platform/clock.ts";
-import { createDb } from "../../shared/platform/db.ts";
+import { createDb, type Db } from "../../shared/platform/db.ts";
 import { createJwtVerifier } from "../../shared/platform/jwt.ts";
 import { createLogger } from "../../shared/platform/logger.ts";
 import type { StoragePort } from "../../shared/platform/storage.ts";
@@ -66,8 +66,10 @@ export async function mintToken(
 
 export interface HarnessOptions {
   env?: Record<string, string>;
-  storage?: (config: ApiConfig, dataDir: string) => StoragePort;
-  authAdmin?: AuthAdmin;
+  /** Builds the Storage adapter; `db` is the harness's own connection (the disk store keeps rows there). */
+  storage?: (config: ApiConfig, dataDir: string, db: Db) => StoragePort;
+  /** The auth admin adapter, or a factory given the harness's connection (the PostgreSQL adapter needs one). */
+  authAdmin?: AuthAdmin | ((db: Db) => AuthAdmin);
   /**
    * A freshly migrated database of this file's own. Tests that change platform-wide settings (approval
    * mode, limits) need it: CI runs every file against one shared database, in parallel.
@@ -99,7 +101,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     config,
     db,
     storage:
-      options.storage?.(config, dataDir) ??
+      options.storage?.(config, dataDir, db) ??
       createDiskStorage({
         root: join(dataDir, "storage"),
         db,
@@ -107,7 +109,9 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         jwtSecret: TEST_JWT_SECRET,
         publicUrl: config.supabaseUrl,
       }),
-    authAdmin: options.authAdmin ?? createPgAuthAdmin(db),
+    authAdmin:
+      (typeof options.authAdmin === "function" ? options.authAdmin(db) : options.authAdmin) ??
+      createPgAuthAdmin(db),
     verifier,
     clock: systemClock,
     logger,
