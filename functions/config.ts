@@ -25,6 +25,9 @@ export const apiEnvSchema = z
     SUPABASE_SERVICE_ROLE_KEY: z.string().min(1),
     SUPABASE_DB_URL: z.string().min(1),
     SUPABASE_JWT_SECRET: z.string().min(32).optional(),
+    // `supabase secrets set` refuses names that start with SUPABASE_, so a deployed function gets the legacy
+    // HS256 secret under this name.
+    SYNTH_JWT_SECRET: z.string().min(32).optional(),
     SYNTH_JWKS_URL: z.string().url().optional(),
     SYNTH_JWT_AUDIENCE: z.string().default("authenticated"),
     SYNTH_JWT_ISSUER: z.string().optional(),
@@ -82,17 +85,18 @@ export function loadApiConfig(env: Record<string, string | undefined>): ApiConfi
   }
   const e = parsed.data;
   const supabaseUrl = e.SUPABASE_URL.replace(/\/+$/, "");
+  const secret = e.SUPABASE_JWT_SECRET ?? e.SYNTH_JWT_SECRET;
   return {
     supabaseUrl,
     anonKey: e.SUPABASE_ANON_KEY,
     serviceRoleKey: e.SUPABASE_SERVICE_ROLE_KEY,
     dbUrl: e.SUPABASE_DB_URL,
     jwt: {
-      secret: e.SUPABASE_JWT_SECRET,
+      secret,
       // Without a shared secret the project's asymmetric keys are the only way to verify.
       jwksUrl:
         e.SYNTH_JWKS_URL ??
-        (e.SUPABASE_JWT_SECRET ? undefined : `${supabaseUrl}/auth/v1/.well-known/jwks.json`),
+        (secret ? undefined : `${supabaseUrl}/auth/v1/.well-known/jwks.json`),
       audience: e.SYNTH_JWT_AUDIENCE,
       issuer: e.SYNTH_JWT_ISSUER,
     },
