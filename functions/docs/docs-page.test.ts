@@ -139,9 +139,11 @@ describe("docs page in Chromium", () => {
       }
       served.push(new URL(request.url()).pathname);
       const response = await app.fetch(new Request(request.url(), { method: request.method() }));
+      const headers: Record<string, string> = {};
+      response.headers.forEach((value, name) => (headers[name] = value));
       return route.fulfill({
         status: response.status,
-        headers: Object.fromEntries(response.headers),
+        headers,
         body: Buffer.from(await response.arrayBuffer()),
       });
     });
