@@ -73,6 +73,8 @@ function docsApp(): Hono {
     info: { title: "Docs test API", version: "1.0.0" },
     components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
     security: [{ bearer: [] }],
+    // Operations are under the function's path, not the origin's root.
+    servers: [{ url: "/functions/v1/api" }],
     paths: {
       "/datasets": {
         get: {
@@ -93,6 +95,11 @@ function docsApp(): Hono {
   const app = new Hono().basePath("/functions/v1/api");
   const assets = docsAssets();
   app.get("/openapi.json", (c) => c.json(openapi));
+  app.get("/datasets", (c) =>
+    c.req.header("Authorization") === "Bearer test-token"
+      ? c.json({ datasets: [{ name: "penguins" }] })
+      : c.json({ error: "unauthorized" }, 401),
+  );
   app.get("/docs", (c) => {
     c.header("Content-Security-Policy", DOCS_CSP);
     return c.html(docsPageHtml({ openapiUrl: "openapi.json", assetBase: "docs", title: "Docs test API" }));
@@ -119,7 +126,7 @@ describe("docs page in Chromium", () => {
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  it("renders the operations offline under `script-src 'self'`, asking nothing of another origin", async () => {
+  it("renders the operations offline under `script-src 'self'` and calls one, asking nothing of another origin", async () => {
     const app = docsApp();
     const page = await context.newPage();
     const problems: string[] = [];
@@ -138,7 +145,9 @@ describe("docs page in Chromium", () => {
         return route.abort();
       }
       served.push(new URL(request.url()).pathname);
-      const response = await app.fetch(new Request(request.url(), { method: request.method() }));
+      const response = await app.fetch(
+        new Request(request.url(), { method: request.method(), headers: request.headers() }),
+      );
       const headers: Record<string, string> = {};
       response.headers.forEach((value, name) => (headers[name] = value));
       return route.fulfill({
@@ -170,6 +179,29 @@ describe("docs page in Chromium", () => {
     expect(state.authorize).toBe(true);
     // swagger-ui.css applied (the browser default for a div's text is 16px; the stylesheet sets 36px).
     expect(state.styled).toBe("36px");
+
+    // Interactive: authorise with a bearer token, then try an operation; the call goes to the function.
+    await page.click(".btn.authorize");
+    await page.fill(".modal-ux input", "test-token");
+    await page.click(".modal-ux .auth-btn-wrapper .authorize");
+    await page.click(".modal-ux .btn-done");
+    await page.click("#operations-default-listDatasets .opblock-summary");
+    await page.click("#operations-default-listDatasets .try-out__btn");
+    await page.click("#operations-default-listDatasets .execute");
+    const status = page.locator(
+      "#operations-default-listDatasets .live-responses-table tr.response .response-col_status",
+    );
+    await status.first().waitFor({ timeout: 20_000 });
+    expect((await status.first().textContent())?.trim()).toBe("200");
+    const body = await page
+      .locator("#operations-default-listDatasets .live-responses-table tr.response .microlight")
+      .first()
+      .textContent();
+    expect(body).toContain("penguins");
+    // persistAuthorization: the token is kept for the next visit.
+    const stored = await page.evaluate(() => localStorage.getItem("authorized"));
+    expect(stored).toContain("test-token");
+
     expect(foreign).toEqual([]);
     expect(problems).toEqual([]);
     expect(new Set(served)).toEqual(
@@ -179,6 +211,7 @@ describe("docs page in Chromium", () => {
         "/functions/v1/api/docs/swagger-ui-bundle.js",
         "/functions/v1/api/docs/docs-init.js",
         "/functions/v1/api/openapi.json",
+        "/functions/v1/api/datasets",
       ]),
     );
     await page.close();

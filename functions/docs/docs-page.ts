@@ -34,8 +34,8 @@ const ESCAPES: Record<string, string> = {
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPES[c]);
 
 /**
- * The page's own script. validatorUrl null: Swagger UI would otherwise send the document to
- * validator.swagger.io for a badge, a request to a third party from an offline page.
+ * The page's own script. validatorUrl null: the online-validator badge (drawn by the standalone layout, not
+ * this default one) would send the document to validator.swagger.io; off, should the layout ever change.
  */
 export const DOCS_INIT_JS = `"use strict";
 (function () {
