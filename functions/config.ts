@@ -41,6 +41,11 @@ export const apiEnvSchema = z
     SYNTH_RATE_UPLOADS_PER_HOUR: intFromEnv(60, 1, 100_000),
     SYNTH_RATE_GENERATIONS_PER_HOUR: intFromEnv(30, 1, 100_000),
     SYNTH_RATE_DELETIONS_PER_DAY: intFromEnv(3, 1, 1000),
+    // Where clients reach the app's /api paths: Supabase routes /functions/v1/<name>/... to a function.
+    SYNTH_PUBLIC_PREFIX: z
+      .string()
+      .regex(/^(\/[A-Za-z0-9._~-]+)*$/)
+      .default("/functions/v1"),
     SYNTH_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   })
   .refine((env) => !env.SYNTH_CORS_ORIGINS.includes("*"), {
@@ -70,6 +75,8 @@ export interface ApiConfig {
     deletions: { max: number; windowSeconds: number };
   };
   logLevel: "debug" | "info" | "warn" | "error";
+  /** The path before /api as clients see it (the OpenAPI document's server). */
+  publicPrefix: string;
   version: string;
 }
 
@@ -94,9 +101,7 @@ export function loadApiConfig(env: Record<string, string | undefined>): ApiConfi
     jwt: {
       secret,
       // Without a shared secret the project's asymmetric keys are the only way to verify.
-      jwksUrl:
-        e.SYNTH_JWKS_URL ??
-        (secret ? undefined : `${supabaseUrl}/auth/v1/.well-known/jwks.json`),
+      jwksUrl: e.SYNTH_JWKS_URL ?? (secret ? undefined : `${supabaseUrl}/auth/v1/.well-known/jwks.json`),
       audience: e.SYNTH_JWT_AUDIENCE,
       issuer: e.SYNTH_JWT_ISSUER,
     },
@@ -115,6 +120,7 @@ export function loadApiConfig(env: Record<string, string | undefined>): ApiConfi
       deletions: { max: e.SYNTH_RATE_DELETIONS_PER_DAY, windowSeconds: 86_400 },
     },
     logLevel: e.SYNTH_LOG_LEVEL,
+    publicPrefix: e.SYNTH_PUBLIC_PREFIX,
     version: API_VERSION,
   };
 }

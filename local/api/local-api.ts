@@ -62,6 +62,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       SUPABASE_DB_URL: options.databaseUrl,
       SUPABASE_JWT_SECRET: secret,
       SYNTH_DB_PREPARE: options.env.SYNTH_DB_PREPARE ?? "true",
+      SYNTH_PUBLIC_PREFIX: options.env.SYNTH_PUBLIC_PREFIX ?? "",
     });
     const logger = createLogger({ level: config.logLevel, sink: options.logSink });
     const db = createDb({

@@ -113,3 +113,24 @@ describe("Hono's own refusals", () => {
     expect(res.body.error?.code).toBe("VALIDATION_ERROR");
   });
 });
+
+describe("GET /docs", () => {
+  it("serves the interactive reference and its assets itself, under a CSP that allows only them", async () => {
+    const page = await h.call("/docs");
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toContain("text/html");
+    expect(page.text).toContain('data-openapi-url="openapi.json"');
+    expect(page.text).not.toMatch(/https?:\/\//);
+    const csp = page.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain("*");
+    for (const asset of ["swagger-ui.css", "swagger-ui-bundle.js", "docs-init.js"]) {
+      const res = await h.call(`/docs/${asset}`);
+      expect(res.status, asset).toBe(200);
+      expect(res.text.length, asset).toBeGreaterThan(100);
+    }
+    expect((await h.call("/docs/nope.js")).status).toBe(404);
+    const doc = JSON.parse((await h.call("/openapi.json")).text) as { servers: { url: string }[] };
+    expect(doc.servers).toEqual([{ url: "/functions/v1" }]);
+  });
+});
