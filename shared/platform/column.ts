@@ -56,6 +56,8 @@ export const col = {
   double: () => build<number, false, "none">("double precision", false, "none"),
   boolean: () => build<boolean, false, "none">("boolean", false, "none"),
   timestamptz: () => build<Date, false, "none">("timestamp with time zone", false, "none"),
+  /** A calendar date; postgres.js parses it into a Date at UTC midnight. */
+  date: () => build<Date, false, "none">("date", false, "none"),
   jsonb: <T extends Json = JsonObject>() => build<T, false, "none">("jsonb", false, "none"),
 };
 

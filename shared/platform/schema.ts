@@ -177,9 +177,52 @@ export const schema = {
     created_at: created(),
     last_seen_at: created(),
   },
+  api_rate_limits: {
+    user_id: col.uuid(),
+    bucket: col.text(),
+    window_start: col.timestamptz(),
+    hits: col.integer(),
+  },
+  runner_heartbeats: {
+    runner_id: col.text(),
+    started_at: created(),
+    last_seen_at: created(),
+    running_jobs: col.integer().default(),
+    version: col.text().null(),
+    details: col.jsonb().default(),
+  },
 } as const;
 
-type Schema = typeof schema;
-/** The kysely database interface of the public schema. */
+/**
+ * The views of the public schema (for Supabase Studio and admin reads). PostgreSQL reports every view
+ * column as nullable and without a default, so each is declared so; schema.test.ts checks them too.
+ */
+export const views = {
+  admin_queue: {
+    id: col.uuid().null(),
+    kind: col.text<"generation" | "optimization">().null(),
+    owner_id: col.uuid().null(),
+    status: col.text<JobStatus>().null(),
+    attempts: col.integer().null(),
+    run_after: col.timestamptz().null(),
+    locked_by: col.text().null(),
+    locked_until: col.timestamptz().null(),
+    created_at: col.timestamptz().null(),
+    started_at: col.timestamptz().null(),
+    wait_seconds: col.double().null(),
+    lease_expired: col.boolean().null(),
+  },
+  admin_usage_daily: {
+    day: col.date().null(),
+    requests: col.bigint().null(),
+    users: col.bigint().null(),
+    errors: col.bigint().null(),
+    generation_requests: col.bigint().null(),
+    rows_generated: col.bigint().null(),
+  },
+} as const;
+
+type Schema = typeof schema & typeof views;
+/** The kysely database interface of the public schema (tables and views). */
 export type Database = { [T in keyof Schema]: KyselyTable<Schema[T]> };
 export type TableName = keyof Database;

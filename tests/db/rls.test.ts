@@ -101,6 +101,14 @@ public.push_tokens          select     user      grant   ok      none    none   
 public.push_tokens          insert     user      grant   ok      policy  policy  policy     policy
 public.push_tokens          update     user      grant   ok      none    none    none       none
 public.push_tokens          delete     user      grant   ok      none    none    none       none
+public.api_rate_limits      select     user      grant   grant   grant   grant   grant      grant
+public.api_rate_limits      insert     user      grant   grant   grant   grant   grant      grant
+public.api_rate_limits      update     user      grant   grant   grant   grant   grant      grant
+public.api_rate_limits      delete     user      grant   grant   grant   grant   grant      grant
+public.runner_heartbeats    select     platform  grant   none    none    ok      none       none
+public.runner_heartbeats    insert     platform  grant   grant   grant   grant   grant      grant
+public.runner_heartbeats    update     platform  grant   grant   grant   grant   grant      grant
+public.runner_heartbeats    delete     platform  grant   grant   grant   grant   grant      grant
 bucket:datasets             download   user      none    ok      none    ok      none       none
 bucket:datasets             upload     user      policy  ok      policy  policy  policy     policy
 bucket:datasets             overwrite  user      none    ok      none    none    none       none
@@ -173,6 +181,10 @@ interface Case {
 // rows they saw or touched, or the error that refused them.
 // ---------------------------------------------------------------------------------------------------
 let adminLogId = "";
+/** The seeded runner's heartbeat (a platform row: runners write it as the service role). */
+let runnerId = "";
+/** Each seeded user's one rate-limit row is in this bucket. */
+const RATE_BUCKET = "rls_probe";
 const PROBE_SETTING = "max_sample_size";
 
 const TABLE_DRIVERS: Record<string, Record<(typeof TABLE_OPS)[number], Run>> = {
@@ -255,6 +267,24 @@ const TABLE_DRIVERS: Record<string, Record<(typeof TABLE_OPS)[number], Run>> = {
     update: (_tx, c) =>
       sql`update public.push_tokens set device_name = 'phone' where id = ${c.row.pushToken}`,
     delete: (_tx, c) => sql`delete from public.push_tokens where id = ${c.row.pushToken}`,
+  },
+  "public.api_rate_limits": {
+    select: (_tx, c) =>
+      sql`select hits from public.api_rate_limits where user_id = ${c.row.userId} and bucket = ${RATE_BUCKET}`,
+    // Forging a count (a fresh window with no hits used) is what a user would want to insert.
+    insert: (_tx, c) =>
+      sql`insert into public.api_rate_limits (user_id, bucket, window_start, hits)
+          values (${c.row.userId}, ${RATE_BUCKET}, now() + interval '1 hour', 1)`,
+    update: (_tx, c) =>
+      sql`update public.api_rate_limits set hits = 1 where user_id = ${c.row.userId} and bucket = ${RATE_BUCKET}`,
+    delete: (_tx, c) =>
+      sql`delete from public.api_rate_limits where user_id = ${c.row.userId} and bucket = ${RATE_BUCKET}`,
+  },
+  "public.runner_heartbeats": {
+    select: () => sql`select runner_id from public.runner_heartbeats where runner_id = ${runnerId}`,
+    insert: () => sql`insert into public.runner_heartbeats (runner_id) values (${`forged-${randomUUID()}`})`,
+    update: () => sql`update public.runner_heartbeats set running_jobs = 7 where runner_id = ${runnerId}`,
+    delete: () => sql`delete from public.runner_heartbeats where runner_id = ${runnerId}`,
   },
 };
 
@@ -687,6 +717,8 @@ async function seed(user: TestUser): Promise<Seed> {
   const [apiLog] = await su<{ id: string }[]>`
     insert into public.api_request_logs (request_id, user_id, method, route, status, duration_ms)
     values (${randomUUID()}, ${user.id}, 'GET', '/datasets', 200, 3) returning id::text`;
+  await su`insert into public.api_rate_limits (user_id, bucket, window_start, hits)
+           values (${user.id}, ${RATE_BUCKET}, now(), 3)`;
   const objects: Record<string, string> = {};
   for (const bucket of BUCKETS) {
     objects[bucket] = `${user.id}/${randomUUID()}.bin`;
@@ -736,6 +768,9 @@ beforeAll(async () => {
   const [line] = await fx.su<{ id: string }[]>`
     insert into public.admin_action_logs (admin_id, action) values (${users.admin.id}, 'seed') returning id::text`;
   adminLogId = line.id;
+  runnerId = `rls-runner-${randomUUID()}`;
+  await fx.su`insert into public.runner_heartbeats (runner_id, running_jobs, version)
+              values (${runnerId}, 1, 'test')`;
   nobodyFolder = randomUUID();
   for (const bucket of BUCKETS) {
     nobodyObjects[bucket] = `${nobodyFolder}/${randomUUID()}.bin`;

@@ -1,7 +1,7 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
 import { listMigrations, migrate } from "../../local/db/migrate.ts";
-import { schema } from "../../shared/platform/schema.ts";
+import { schema, views } from "../../shared/platform/schema.ts";
 import type { ColumnSpec } from "../../shared/platform/column.ts";
 
 let su: postgres.Sql;
@@ -13,7 +13,7 @@ afterAll(async () => {
 });
 
 describe("typed database interface", () => {
-  it("matches information_schema: same tables, columns, types, nullability and defaults", async () => {
+  it("matches information_schema: same tables and views, columns, types, nullability and defaults", async () => {
     const columns = await su<
       {
         table_name: string;
@@ -32,7 +32,7 @@ describe("typed database interface", () => {
         `${c.data_type}${c.is_nullable === "YES" ? " null" : ""} ${generated}`;
     }
     const declared: Record<string, Record<string, string>> = {};
-    for (const [table, cols] of Object.entries(schema)) {
+    for (const [table, cols] of Object.entries({ ...schema, ...views })) {
       declared[table] = {};
       for (const [name, spec] of Object.entries(
         cols as Record<string, ColumnSpec<unknown, boolean, "none" | "default" | "always">>,
