@@ -4,6 +4,7 @@ import type { Tx } from "../../../shared/platform/db.ts";
 import type { VerifiedUser } from "../../deps.ts";
 import {
   columnProblems,
+  jsonb,
   loadOwnDataset,
   runOptionsOf,
   sqlProblems,
@@ -80,9 +81,9 @@ export async function checkStart(tx: Tx, user: VerifiedUser, raw: unknown): Prom
   if (typeof modelType === "string" && modelType in MODEL_OPTION_SCHEMAS) {
     const { rows } = await sql<{ model: string[]; optimization: string[] }>`
       select public.validate_model_config(${modelType},
-               cast(${JSON.stringify(hyperparameters({ ...modelConfig, model_type: modelType as "ctgan" }))} as jsonb)) as model,
+               ${jsonb(hyperparameters({ ...modelConfig, model_type: modelType as "ctgan" }))}) as model,
              public.validate_optimization_config(${modelType},
-               cast(${input.optimization_config === undefined ? null : JSON.stringify(input.optimization_config)} as jsonb)) as optimization`.execute(
+               ${input.optimization_config === undefined ? null : jsonb(input.optimization_config)}) as optimization`.execute(
       tx,
     );
     sqlFound.push(...sqlProblems("model_config", rows[0].model));
@@ -90,9 +91,7 @@ export async function checkStart(tx: Tx, user: VerifiedUser, raw: unknown): Prom
   }
   if (parsed.success) {
     const { rows } = await sql<{ p: string[] }>`
-      select public.validate_run_options(cast(${JSON.stringify(runOptionsOf(parsed.data))} as jsonb)) as p`.execute(
-      tx,
-    );
+      select public.validate_run_options(${jsonb(runOptionsOf(parsed.data))}) as p`.execute(tx);
     sqlFound.push(...sqlProblems("", rows[0].p));
   }
   if (typeof input.sample_size === "number" && input.sample_size > limits.maxSampleSize) {

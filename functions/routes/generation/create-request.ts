@@ -166,7 +166,11 @@ export interface Started {
   status: "queued" | "pending_approval";
 }
 
-const jsonb = (value: unknown) => sql<never>`cast(${JSON.stringify(value)} as jsonb)`;
+/**
+ * A JSON value as a jsonb parameter. Sent as text and cast: postgres.js would JSON-encode a string bound
+ * to a jsonb parameter a second time (and send a JS array as a Postgres array).
+ */
+export const jsonb = (value: unknown) => sql<never>`cast(cast(${JSON.stringify(value)} as text) as jsonb)`;
 
 export async function createGenerationRequest(
   deps: AppDeps,
