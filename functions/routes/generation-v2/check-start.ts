@@ -38,6 +38,7 @@ export function zodProblems(error: z.ZodError): Problem[] {
   });
 }
 
+const RUN_OPTION_KEYS = ["conditions", "privacy_guard", "evaluation", "include_metadata"] as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
@@ -74,7 +75,17 @@ export async function checkStart(tx: Tx, user: VerifiedUser, raw: unknown): Prom
       problems.push({ path: "dataset_id", message: `the dataset is ${dataset.status}, not ready` });
     }
   }
-  if (parsed.success && dataset !== null) problems.push(...columnProblems(parsed.data, dataset.metadata));
+  if (dataset !== null) {
+    problems.push(
+      ...columnProblems(
+        {
+          conditions: isObject(input.conditions) ? input.conditions : undefined,
+          evaluation: isObject(input.evaluation) ? input.evaluation : undefined,
+        },
+        dataset.metadata,
+      ),
+    );
+  }
 
   const modelConfig = isObject(input.model_config) ? input.model_config : null;
   const modelType = modelConfig?.model_type;
@@ -89,11 +100,14 @@ export async function checkStart(tx: Tx, user: VerifiedUser, raw: unknown): Prom
     sqlFound.push(...sqlProblems("model_config", rows[0].model));
     sqlFound.push(...sqlProblems("optimization_config", rows[0].optimization));
   }
-  if (parsed.success) {
-    const { rows } = await sql<{ p: string[] }>`
-      select public.validate_run_options(${jsonb(runOptionsOf(parsed.data))}) as p`.execute(tx);
-    sqlFound.push(...sqlProblems("", rows[0].p));
-  }
+  // The run options as the insert would store them: parsed (defaults filled) when the body is valid,
+  // else the keys as given, so their problems are found too.
+  const runOptions = parsed.success
+    ? runOptionsOf(parsed.data)
+    : Object.fromEntries(RUN_OPTION_KEYS.filter((k) => k in input).map((k) => [k, input[k]]));
+  const { rows: runRows } = await sql<{ p: string[] }>`
+    select public.validate_run_options(${jsonb(runOptions)}) as p`.execute(tx);
+  sqlFound.push(...sqlProblems("", runRows[0].p));
   if (typeof input.sample_size === "number" && input.sample_size > limits.maxSampleSize) {
     sqlFound.push({
       path: "sample_size",

@@ -60,11 +60,18 @@ export async function loadOwnDataset(
   };
 }
 
+/** What the column checks read of a body (loosely, so /generation-v2/validate can check an invalid one). */
+export interface ColumnRefs {
+  conditions?: Record<string, unknown>;
+  evaluation?: { target_column?: unknown };
+}
+
 /** Conditions and the evaluation's target against the dataset's columns; every problem with its path. */
-export function columnProblems(body: StartInput, metadata: TableMetadata | null): Problem[] {
+export function columnProblems(body: ColumnRefs, metadata: TableMetadata | null): Problem[] {
   const problems: Problem[] = [];
   const conditions = Object.keys(body.conditions ?? {});
-  const target = body.evaluation?.target_column;
+  const target =
+    typeof body.evaluation?.target_column === "string" ? body.evaluation.target_column : undefined;
   if (metadata === null) {
     if (conditions.length > 0) {
       problems.push({
