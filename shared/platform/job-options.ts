@@ -59,8 +59,23 @@ export type EvaluationSetting = z.infer<typeof evaluationSettingSchema>;
 export const jobRunOptionsSchema = z
   .object({
     conditions: z
-      .record(z.string().min(1).max(256), conditionValueSchema)
-      .refine((c) => Object.keys(c).length <= MAX_CONDITIONS, `at most ${MAX_CONDITIONS} conditions`)
+      .preprocess(
+        (value, ctx) => {
+          // zod's record copies into a plain object, where `__proto__` becomes the prototype and the
+          // condition is lost silently; refused here and in SQL instead.
+          if (typeof value === "object" && value !== null && Object.hasOwn(value, "__proto__")) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["__proto__"],
+              message: "__proto__ cannot be conditioned on",
+            });
+          }
+          return value;
+        },
+        z
+          .record(z.string().min(1).max(256), conditionValueSchema)
+          .refine((c) => Object.keys(c).length <= MAX_CONDITIONS, `at most ${MAX_CONDITIONS} conditions`),
+      )
       .optional(),
     privacy_guard: privacyGuardSettingSchema.optional(),
     evaluation: evaluationSettingSchema.optional(),

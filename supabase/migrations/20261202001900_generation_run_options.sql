@@ -47,6 +47,8 @@ begin
       for entry in select e.key, e.value from jsonb_each(sub) e order by e.key loop
         if char_length(entry.key) not between 1 and 256 then
           problems := problems || 'conditions: a column name has 1 to 256 characters'::text;
+        elsif entry.key = '__proto__' then
+          problems := problems || 'conditions.__proto__: __proto__ cannot be conditioned on'::text;
         elsif jsonb_typeof(entry.value) not in ('string', 'number', 'boolean', 'null') then
           problems := problems || format('conditions.%s: a condition is a string, number, boolean or null', entry.key);
         elsif jsonb_typeof(entry.value) = 'string' and char_length(entry.value #>> '{}') > 1000 then

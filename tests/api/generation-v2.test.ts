@@ -207,6 +207,8 @@ describe("POST /generation-v2/validate", () => {
       { conditions: [] },
       { conditions: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`c${i}`, i])) },
       { conditions: { a: "x".repeat(1001) } },
+      JSON.parse('{"conditions": {"__proto__": "x"}}'),
+      { conditions: { ["x".repeat(257)]: 1 } },
       { privacy_guard: { enabled: false } },
       { privacy_guard: { enabled: true, min_row_count: 255 } },
       { privacy_guard: { min_row_count: 2 } },
