@@ -151,6 +151,17 @@ describe("POST /generation/start", () => {
     });
     expect(epochs.status).toBe(400);
     expect(pathsOf(epochs).sort()).toEqual(["model_config.compress_dims", "model_config.epochs"]);
+    // The database's 'generator_dim[1]: ...' becomes the same dotted path zod would give.
+    const width = await post(h, "/generation/start", user, {
+      ...startBody(dataset),
+      model_config: { model_type: "ctgan", generator_dim: [256, 4096] },
+    });
+    expect(problemsOf(width)).toEqual([
+      { path: "model_config.generator_dim.1", message: "must be at most 2048" },
+    ]);
+    const [{ n }] =
+      await h.su`select count(*)::int as n from public.generation_requests where owner_id = ${user.id}`;
+    expect(n).toBe(0);
   });
 
   it("answers 409 (reason active_jobs) once the caller has as many active jobs as the platform allows", async () => {
