@@ -145,6 +145,42 @@ describe("POST /generation-v2/validate", () => {
     expect(n).toBe(0);
   });
 
+  it("estimates fit and sample time and peak memory from the dataset's rows and columns and the config", async () => {
+    const user = await h.user();
+    const dataset = await readyDataset(h, user);
+    type E = {
+      fit_seconds: number;
+      sample_seconds: number;
+      peak_memory_bytes: number;
+      basis: string;
+      epochs: number | null;
+      seconds_per_epoch: number | null;
+      transformed_width: number | null;
+    };
+    const estimate = async (extra: Record<string, unknown>) =>
+      verdict(await validate(user, startBody(dataset, extra))).estimate as E | null;
+    const five = (await estimate({ model_config: { model_type: "ctgan", epochs: 5 } }))!;
+    const fifty = (await estimate({ model_config: { model_type: "ctgan", epochs: 50 } }))!;
+    expect(five).toMatchObject({ epochs: 5 });
+    expect(five.basis).toMatch(/CTGAN: 5 epochs/);
+    expect(five.fit_seconds).toBeGreaterThan(0);
+    expect(five.peak_memory_bytes).toBeGreaterThan(100 * 2 ** 20);
+    // Linear in epochs: 45 more epochs cost 45 epochs' seconds.
+    expect(fifty.fit_seconds - five.fit_seconds).toBeCloseTo(45 * (five.seconds_per_epoch as number), 6);
+    // The one-hot width comes from the profile: 2 numerical columns plus 2 + 4 levels.
+    expect(five.transformed_width).toBeGreaterThanOrEqual(2 + 6);
+    const bigger = (await estimate({
+      model_config: { model_type: "ctgan", epochs: 5 },
+      sample_size: 500_000,
+    }))!;
+    expect(bigger.sample_seconds).toBeGreaterThan(five.sample_seconds);
+    const copula = (await estimate({ model_config: { model_type: "gaussian_copula" } }))!;
+    expect(copula).toMatchObject({ epochs: null, seconds_per_epoch: null });
+    expect(copula.fit_seconds).toBeLessThan(five.fit_seconds);
+    const unprofiled = await createDataset(h.su, user.id);
+    expect(verdict(await validate(user, startBody(unprofiled))).estimate).toBeNull();
+  });
+
   it("collects every problem with its path: zod's, the dataset's columns and the platform's caps together", async () => {
     const user = await h.user();
     const dataset = await readyDataset(h, user);

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import type { FitEstimateInput } from "../../../shared/synth/estimate.ts";
 import type { JobDataset } from "../generation/create-request.ts";
 import type { StartV2Body } from "../generation/start-body.ts";
 
@@ -8,14 +9,7 @@ import type { StartV2Body } from "../generation/start-body.ts";
  * personal data are regenerated, not learned), the one-hot width from the profile's distinct counts when
  * it has them, and the epochs, batch size and sample size asked for.
  */
-export interface FitInput {
-  model: "ctgan" | "tvae" | "gaussian_copula";
-  rows: number;
-  columns: { numerical: number; categorical: number; categoriesTotal?: number };
-  epochs?: number;
-  batchSize?: number;
-  sampleSize: number;
-}
+export type FitInput = FitEstimateInput;
 
 /** The transformer keeps at most this many levels per column plus "other" (transformerOptionsSchema). */
 const MAX_CATEGORIES = 500;
