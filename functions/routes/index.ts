@@ -13,6 +13,14 @@ import * as statsDashboard from "./stats/dashboard.ts";
 import * as statsPerformance from "./stats/performance.ts";
 import * as statsSystem from "./stats/system.ts";
 import * as statsUsage from "./stats/usage.ts";
+import * as generationCancel from "./generation/cancel.ts";
+import * as generationDownload from "./generation/download.ts";
+import * as generationRequests from "./generation/requests.ts";
+import * as generationStart from "./generation/start.ts";
+import * as generationStatus from "./generation/status.ts";
+import * as generationV2Config from "./generation-v2/config.ts";
+import * as generationV2Start from "./generation-v2/start.ts";
+import * as generationV2Validate from "./generation-v2/validate.ts";
 import * as health from "./system/health.ts";
 import * as uploadDataset from "./upload/dataset.ts";
 import * as deleteDataset from "./upload/delete-dataset.ts";
@@ -52,6 +60,14 @@ export const ROUTES = [
   usersPushToken,
   usersDeleteAccount,
   usersExport,
+  generationStart,
+  generationRequests,
+  generationStatus,
+  generationDownload,
+  generationCancel,
+  generationV2Config,
+  generationV2Validate,
+  generationV2Start,
 ] as const;
 
 export function registerRoutes(app: ApiApp, deps: AppDeps): void {
