@@ -131,3 +131,6 @@ create trigger generation_requests_a_run_options before insert on public.generat
   for each row execute function public.generation_requests_check_run_options();
 
 grant insert (run_options) on table public.generation_requests to authenticated;
+
+comment on function public.generation_requests_check_run_options() is
+  'Insert trigger of generation_requests: refuses run_options that validate_run_options() finds problems in, with every problem''s path, before the limits trigger runs.';

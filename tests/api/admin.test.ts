@@ -56,6 +56,8 @@ describe("GET /admin/users", () => {
     const plain = await h.user({ userMetadata: { role: "admin" } });
     const banned = await h.user();
     await h.su`update auth.users set banned_until = now() + interval '1 day' where id = ${banned.id}`;
+    const forever = await h.user();
+    await h.su`update auth.users set banned_until = 'infinity' where id = ${forever.id}`;
     const dataset = await createDataset(h.su, plain.id);
     await createDataset(h.su, plain.id);
     await createGeneration(h.su, plain.id, dataset);
@@ -74,6 +76,7 @@ describe("GET /admin/users", () => {
     });
     expect(byId.get(admin.id)).toMatchObject({ role: "admin", datasets: 0, jobs: 0 });
     expect(byId.get(banned.id)?.disabled).toBe(true);
+    expect(byId.get(forever.id)).toMatchObject({ disabled: true, banned_until: "infinity" });
     const created = page.items.map((u) => Date.parse(u.created_at));
     expect(created).toEqual([...created].sort((a, b) => b - a));
     const beyond = (await h.call("/admin/users?page=100000&page_size=100", { token: admin.token })).body

@@ -17,8 +17,16 @@ export const profileSchema = z
   .openapi("Profile");
 export type Profile = z.infer<typeof profileSchema>;
 
-export const iso = (value: Date | string | null): string | null =>
-  value === null ? null : value instanceof Date ? value.toISOString() : new Date(value).toISOString();
+/**
+ * A timestamp as ISO 8601. PostgreSQL's `infinity` (a ban "forever" may be stored so) reaches us as an
+ * invalid Date; it is answered as the word, never as a crash.
+ */
+export const iso = (value: Date | string | null): string | null => {
+  if (value === null) return null;
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) return typeof value === "string" ? value : "infinity";
+  return date.toISOString();
+};
 
 export function toProfile(row: Selectable<Database["profiles"]>): Profile {
   return {
