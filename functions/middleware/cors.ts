@@ -8,7 +8,7 @@ import type { ApiEnv } from "../deps.ts";
  */
 export function cors(origins: string[]): MiddlewareHandler<ApiEnv> {
   const allowed = new Set(origins);
-  return honoCors({
+  const inner = honoCors({
     origin: (origin) => (allowed.has(origin) ? origin : null),
     credentials: true,
     allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
@@ -16,4 +16,6 @@ export function cors(origins: string[]): MiddlewareHandler<ApiEnv> {
     exposeHeaders: ["x-request-id", "retry-after", "content-disposition"],
     maxAge: 600,
   });
+  // Another origin gets nothing, not even Access-Control-Allow-Credentials.
+  return (c, next) => (allowed.has(c.req.header("origin") ?? "") ? inner(c, next) : next());
 }
