@@ -1,3 +1,4 @@
+import { isoTimestamp } from "../../shared/platform/timestamp.ts";
 import type { AuthUserRow } from "./auth-users.ts";
 
 /**
@@ -25,7 +26,7 @@ export interface GoTrueUser {
   is_anonymous: boolean;
 }
 
-const iso = (value: Date | null): string | undefined => (value === null ? undefined : value.toISOString());
+const iso = (value: Date | null): string | undefined => (value === null ? undefined : isoTimestamp(value));
 
 function earliest(a: Date | null, b: Date | null): Date | null {
   if (a === null || b === null) return a ?? b;

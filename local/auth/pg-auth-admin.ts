@@ -7,6 +7,7 @@ import {
   type AuthAdmin,
   type AuthUser,
 } from "../../shared/platform/auth-admin.ts";
+import { isoTimestamp } from "../../shared/platform/timestamp.ts";
 import { deleteAuthUser, listAuthUsers, readAuthUser, setBannedFor, type AuthUserRow } from "./auth-users.ts";
 
 /** The auth admin port straight on auth.users of our PostgreSQL, for where there is no GoTrue. */
@@ -14,7 +15,7 @@ import { deleteAuthUser, listAuthUsers, readAuthUser, setBannedFor, type AuthUse
 export const toAuthUser = (row: AuthUserRow): AuthUser => ({
   id: row.id,
   email: row.email,
-  bannedUntil: row.banned_until === null ? null : row.banned_until.toISOString(),
+  bannedUntil: isoTimestamp(row.banned_until),
   appMetadata: row.raw_app_meta_data ?? {},
 });
 

@@ -1,3 +1,4 @@
+import { timestampMs } from "./timestamp.ts";
 import { z } from "zod";
 import { validationError } from "../errors.ts";
 
@@ -65,5 +66,5 @@ export function parseUserId(id: unknown): string {
 }
 
 export function isBanned(user: Pick<AuthUser, "bannedUntil">, now: Date = new Date()): boolean {
-  return user.bannedUntil !== null && Date.parse(user.bannedUntil) > now.getTime();
+  return user.bannedUntil !== null && timestampMs(user.bannedUntil) > now.getTime();
 }

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { Selectable } from "kysely";
+import { isoTimestamp } from "../../../shared/platform/timestamp.ts";
 import type { Database } from "../../../shared/platform/schema.ts";
 
 export const profileSchema = z
@@ -17,16 +18,7 @@ export const profileSchema = z
   .openapi("Profile");
 export type Profile = z.infer<typeof profileSchema>;
 
-/**
- * A timestamp as ISO 8601. PostgreSQL's `infinity` (a ban "forever" may be stored so) reaches us as an
- * invalid Date; it is answered as the word, never as a crash.
- */
-export const iso = (value: Date | string | null): string | null => {
-  if (value === null) return null;
-  const date = value instanceof Date ? value : new Date(value);
-  if (Number.isNaN(date.getTime())) return typeof value === "string" ? value : "infinity";
-  return date.toISOString();
-};
+export const iso = (value: Date | string | null): string | null => isoTimestamp(value);
 
 export function toProfile(row: Selectable<Database["profiles"]>): Profile {
   return {
