@@ -1,4 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
+import { sql } from "kysely";
+import type { Tx } from "../../../shared/platform/db.ts";
 import type { AppDeps, ApiApp } from "../../deps.ts";
 import { envelopeOf } from "../../envelope.ts";
 import { asCaller, ok, requireUser } from "../../context.ts";
@@ -56,6 +58,35 @@ async function collect(page: (limit: number, offset: number) => Promise<Row[]>):
   return { items, count: items.length, truncated };
 }
 
+type OwnedTable =
+  | "datasets"
+  | "generation_requests"
+  | "optimization_runs"
+  | "optimization_trials"
+  | "notifications"
+  | "push_tokens"
+  | "api_request_logs";
+
+/** One page of a table's rows that belong to `uid`, in a stable order (pages never overlap). */
+function ownRowsPage(
+  tx: Tx,
+  table: OwnedTable,
+  owner: "owner_id" | "user_id",
+  uid: string,
+  limit: number,
+  offset: number,
+) {
+  return tx
+    .selectFrom(table)
+    .selectAll()
+    .where(sql.ref(owner), "=", uid)
+    .orderBy(sql.ref("created_at"))
+    .orderBy(sql.ref("id"))
+    .limit(limit)
+    .offset(offset)
+    .execute() as Promise<Row[]>;
+}
+
 /** Runs `fn` over `items` with at most `width` calls in flight (Storage calls are HTTP requests). */
 async function mapLimited<T, R>(items: T[], width: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array<R>(items.length);
@@ -108,82 +139,15 @@ export function register(app: ApiApp, deps: AppDeps): void {
     // export must hold the caller's and nothing else. Ordered so pages do not overlap.
     const data = await asCaller(deps, user, async (tx) => {
       const profile = await tx.selectFrom("profiles").selectAll().where("id", "=", uid).executeTakeFirst();
-      const datasets = await collect((limit, offset) =>
-        tx
-          .selectFrom("datasets")
-          .selectAll()
-          .where("owner_id", "=", uid)
-          .orderBy("created_at")
-          .orderBy("id")
-          .limit(limit)
-          .offset(offset)
-          .execute(),
-      );
-      const generationRequests = await collect((limit, offset) =>
-        tx
-          .selectFrom("generation_requests")
-          .selectAll()
-          .where("owner_id", "=", uid)
-          .orderBy("created_at")
-          .orderBy("id")
-          .limit(limit)
-          .offset(offset)
-          .execute(),
-      );
-      const optimizationRuns = await collect((limit, offset) =>
-        tx
-          .selectFrom("optimization_runs")
-          .selectAll()
-          .where("owner_id", "=", uid)
-          .orderBy("created_at")
-          .orderBy("id")
-          .limit(limit)
-          .offset(offset)
-          .execute(),
-      );
-      const optimizationTrials = await collect((limit, offset) =>
-        tx
-          .selectFrom("optimization_trials")
-          .selectAll()
-          .where("owner_id", "=", uid)
-          .orderBy("created_at")
-          .orderBy("id")
-          .limit(limit)
-          .offset(offset)
-          .execute(),
-      );
-      const notifications = await collect((limit, offset) =>
-        tx
-          .selectFrom("notifications")
-          .selectAll()
-          .where("user_id", "=", uid)
-          .orderBy("created_at")
-          .orderBy("id")
-          .limit(limit)
-          .offset(offset)
-          .execute(),
-      );
-      const pushTokens = await collect((limit, offset) =>
-        tx
-          .selectFrom("push_tokens")
-          .selectAll()
-          .where("user_id", "=", uid)
-          .orderBy("created_at")
-          .orderBy("id")
-          .limit(limit)
-          .offset(offset)
-          .execute(),
-      );
-      const apiRequestLogs = await collect((limit, offset) =>
-        tx
-          .selectFrom("api_request_logs")
-          .selectAll()
-          .where("user_id", "=", uid)
-          .orderBy("id")
-          .limit(limit)
-          .offset(offset)
-          .execute(),
-      );
+      const rows = (table: OwnedTable, owner: "owner_id" | "user_id") =>
+        collect((limit, offset) => ownRowsPage(tx, table, owner, uid, limit, offset));
+      const datasets = await rows("datasets", "owner_id");
+      const generationRequests = await rows("generation_requests", "owner_id");
+      const optimizationRuns = await rows("optimization_runs", "owner_id");
+      const optimizationTrials = await rows("optimization_trials", "owner_id");
+      const notifications = await rows("notifications", "user_id");
+      const pushTokens = await rows("push_tokens", "user_id");
+      const apiRequestLogs = await rows("api_request_logs", "user_id");
       return {
         profile: profile ? toProfile(profile) : null,
         datasets,
