@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHarness, mintToken, type Harness } from "./harness.ts";
+import { runMatrix } from "./matrix.ts";
 
 let h: Harness;
 beforeAll(async () => {
@@ -132,5 +133,21 @@ describe("GET /docs", () => {
     expect((await h.call("/docs/nope.js")).status).toBe(404);
     const doc = JSON.parse((await h.call("/openapi.json")).text) as { servers: { url: string }[] };
     expect(doc.servers).toEqual([{ url: "/functions/v1" }]);
+  });
+});
+
+describe("GET /auth/me authorisation", () => {
+  it("anon 401, every signed-in caller sees only themselves, disabled 403", async () => {
+    await runMatrix(h, {
+      arrange: async (_h, owner) => owner,
+      act: (_h, caller) => h.call("/auth/me", { token: caller?.token ?? null }),
+      expect: { anon: 401, owner: 200, other: 200, disabled: 403, admin: 200 },
+      check: (res, who, owner) => {
+        const me = res.body.data as { id: string; role: string };
+        if (who === "owner") expect(me.id).toBe(owner.id);
+        else expect(me.id).not.toBe(owner.id);
+        expect(me.role).toBe(who === "admin" ? "admin" : "user");
+      },
+    });
   });
 });
