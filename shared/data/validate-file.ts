@@ -1,9 +1,9 @@
-import { isSynthError } from "../../../shared/errors.ts";
-import type { FileFormat } from "../../../shared/data/formats.ts";
-import { loadTable } from "../../../shared/data/load.ts";
-import type { TableMetadata } from "../../../shared/data/metadata.ts";
-import { profileTable, type TableProfile } from "../../../shared/data/profile.ts";
-import type { DataWarning } from "../../../shared/data/warnings.ts";
+import { isSynthError } from "../errors.ts";
+import type { FileFormat } from "./formats.ts";
+import { loadTable } from "./load.ts";
+import type { TableMetadata } from "./metadata.ts";
+import { profileTable, type TableProfile } from "./profile.ts";
+import type { DataWarning } from "./warnings.ts";
 
 /** What reading a file found: a table and its profile, or the reason it is not one. */
 export type ValidationOutcome =
@@ -21,8 +21,10 @@ const MAX_WARNINGS = 50;
 
 /**
  * Validates and profiles a file the way `synth inspect` does (loadTable, then profileTable with the
- * reader's missing tokens), so the platform and the CLI describe one file identically. A file that is not
- * a table is an outcome, not a failure: the dataset records why.
+ * reader's missing tokens), so the platform and the CLI describe one file identically: the API's inline
+ * validation (functions/routes/upload/registration.ts) and the training runner's validation of files too
+ * big for the API (training-runner/execute-dataset.ts) both call this. A file that is not a table is an
+ * outcome, not a failure: the dataset records why.
  */
 export async function validateFile(
   bytes: Uint8Array,
