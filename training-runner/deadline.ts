@@ -2,18 +2,22 @@ import { notRetryable } from "./job-errors.ts";
 
 /**
  * The job's wall-clock budget across its steps (download, compute, upload): `remainingMs` for the worker's
- * own timeout, `race` for I/O that cannot be interrupted (the BlobStore takes no signal), `check` between
- * steps, which also honours a cancel.
+ * own timeout, `race` for work that cannot be interrupted (the BlobStore takes no signal), `check` between
+ * steps, and `signal` (cancel or time up) for inline compute, which cannot be terminated and must stop
+ * itself.
  */
 export interface Deadline {
   remainingMs(): number | undefined;
   race<T>(promise: Promise<T>): Promise<T>;
   check(): void;
+  readonly signal: AbortSignal;
+  /** Clears the timer; `signal` does not fire for the time limit afterwards. */
+  dispose(): void;
 }
 
 export function createDeadline(
   timeoutMs: number | undefined,
-  signal: AbortSignal,
+  cancel: AbortSignal,
   monotonicMs: () => number,
 ): Deadline {
   const end = timeoutMs === undefined ? undefined : monotonicMs() + timeoutMs;
@@ -21,32 +25,32 @@ export function createDeadline(
     notRetryable(
       "JOB_TIMEOUT",
       `the job ran longer than its ${Math.round((timeoutMs ?? 0) / 1000)} s limit and was stopped`,
-      {
-        timeout_ms: timeoutMs,
-      },
+      { timeout_ms: timeoutMs },
     );
+  const cancelled = () => notRetryable("ABORTED", "the job was cancelled");
+  const expiry = new AbortController();
+  const timer = timeoutMs === undefined ? undefined : setTimeout(() => expiry.abort(), timeoutMs);
+  const signal = AbortSignal.any([cancel, expiry.signal]);
   const remainingMs = () => (end === undefined ? undefined : Math.max(0, end - monotonicMs()));
   const check = () => {
-    if (signal.aborted) throw notRetryable("ABORTED", "the job was cancelled");
-    if (end !== undefined && monotonicMs() >= end) throw timeout();
+    if (cancel.aborted) throw cancelled();
+    if (expiry.signal.aborted || (end !== undefined && monotonicMs() >= end)) throw timeout();
   };
   return {
     remainingMs,
     check,
+    signal,
+    dispose: () => clearTimeout(timer),
     async race(promise) {
       check();
-      const left = remainingMs();
-      let timer: ReturnType<typeof setTimeout> | undefined;
       let onAbort: (() => void) | undefined;
       const stop = new Promise<never>((_, reject) => {
-        if (left !== undefined) timer = setTimeout(() => reject(timeout()), left);
-        onAbort = () => reject(notRetryable("ABORTED", "the job was cancelled"));
+        onAbort = () => reject(cancel.aborted ? cancelled() : timeout());
         signal.addEventListener("abort", onAbort, { once: true });
       });
       try {
         return await Promise.race([promise, stop]);
       } finally {
-        if (timer !== undefined) clearTimeout(timer);
         if (onAbort) signal.removeEventListener("abort", onAbort);
       }
     },

@@ -61,5 +61,7 @@ export async function executeDatasetValidation(
       retryable: failure.details.retryable,
     });
     throw failure;
+  } finally {
+    deadline.dispose();
   }
 }

@@ -144,7 +144,10 @@ export async function executeGeneration(
     },
     { intervalMs: ctx.progressIntervalMs ?? 1000, clock: ctx.throttleClock },
   );
+  // Once the job has ended (an abandoned inline fit may still report), its progress is final.
+  let ended = false;
   const report = (p: ComputeProgress) =>
+    !ended &&
     throttle.push(
       jobProgressSchema.parse({
         ...p,
@@ -207,7 +210,7 @@ export async function executeGeneration(
     deadline.check();
     const output: GenerationOutput =
       ctx.compute === "inline"
-        ? await deadline.race(computeGeneration(task, { signal: ctx.signal, onProgress: report }))
+        ? await deadline.race(computeGeneration(task, { signal: deadline.signal, onProgress: report }))
         : await runInWorker(task, {
             signal: ctx.signal,
             onProgress: report,
@@ -251,6 +254,8 @@ export async function executeGeneration(
     log?.log("warn", "job failed", { code: failure.code, retryable: failure.details.retryable });
     throw failure;
   } finally {
+    ended = true;
+    deadline.dispose();
     throttle.flush();
   }
 }

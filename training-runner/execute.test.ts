@@ -12,6 +12,7 @@ import { reportSchema } from "../shared/metrics/report-schema.ts";
 import { jobProgressSchema, type JobProgress } from "../shared/platform/job-progress.ts";
 import type { BlobStore } from "../shared/platform/storage.ts";
 import { decodeArtifact } from "../shared/synth/artifact.ts";
+import { initNodeBackend } from "../cli/tf-backend.ts";
 import { createDiskStorage, type DiskStorage } from "../local/storage/disk-store.ts";
 import { createUser, openDb, type DbFixture, type TestUser } from "../tests/db/fixtures.ts";
 import { accessToken, TEST_JWT_SECRET, verifyToken } from "../tests/storage/tokens.ts";
@@ -386,6 +387,47 @@ describe("executeGeneration", () => {
       executeGeneration(jobOf({ model_config: { epochs: -1 }, model_type: "ctgan" }), ctxOf()),
     );
     expect(bad.details.retryable).toBe(false);
+  });
+});
+
+describe("executeGeneration inline (no worker thread)", () => {
+  it("writes the same synthetic rows as the worker for the same job and seed, releasing its tensors", async () => {
+    const job = jobOf({ model_type: "ctgan", model_config: { epochs: 2 }, sample_size: 40 });
+    const inWorker = await executeGeneration(job, ctxOf());
+    const workerCsv = await service.download("synthetic", inWorker.result_paths.data.csv!);
+    const tf = await import("@tensorflow/tfjs");
+    const inline = await executeGeneration(job, ctxOf({ compute: "inline" }));
+    const tensors = tf.memory().numTensors;
+    await executeGeneration(job, ctxOf({ compute: "inline" }));
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(inline.result_paths).toEqual(inWorker.result_paths);
+    expect(await service.download("synthetic", inline.result_paths.data.csv!)).toEqual(workerCsv);
+  });
+
+  it("times out inline too, and the abandoned fit stops (its networks are disposed)", async () => {
+    const tf = await import("@tensorflow/tfjs");
+    await initNodeBackend();
+    const before = tf.memory().numTensors;
+    const epochs: number[] = [];
+    const job = jobOf({ model_type: "ctgan", model_config: { epochs: 100_000 } });
+    const error = await failure(
+      executeGeneration(
+        job,
+        ctxOf({
+          compute: "inline",
+          progressIntervalMs: 0,
+          limits: { memoryBytes: 4 * GB, timeoutMs: 2000 },
+          reportProgress: (p) => {
+            if (p.epoch !== undefined) epochs.push(p.epoch);
+          },
+        }),
+      ),
+    );
+    expect(error.code).toBe("JOB_TIMEOUT");
+    expect(epochs.length).toBeGreaterThan(1);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // A fit still running would hold its generator and discriminator weights.
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
 
