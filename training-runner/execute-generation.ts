@@ -146,15 +146,18 @@ export async function executeGeneration(
   );
   // Once the job has ended (an abandoned inline fit may still report), its progress is final.
   let ended = false;
-  const report = (p: ComputeProgress) =>
-    !ended &&
-    throttle.push(
-      jobProgressSchema.parse({
-        ...p,
-        elapsed_seconds: Math.max(0, (clock.monotonicMs() - started) / 1000),
-        updated_at: clock.now().toISOString(),
-      }),
-    );
+  const report = (p: ComputeProgress): void => {
+    if (ended) return;
+    // Only the documented shape reaches the row (the API drops anything else); a bad report is logged.
+    const parsed = jobProgressSchema.safeParse({
+      ...p,
+      elapsed_seconds: Math.max(0, (clock.monotonicMs() - started) / 1000),
+      updated_at: clock.now().toISOString(),
+    });
+    if (parsed.success) throttle.push(parsed.data);
+    else
+      log?.log("warn", "progress not in the documented shape", { issues: parsed.error.issues.slice(0, 3) });
+  };
   const deadline = createDeadline(ctx.limits.timeoutMs, ctx.signal, () => clock.monotonicMs());
   try {
     const job = parseJob(raw);

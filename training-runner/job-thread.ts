@@ -65,7 +65,6 @@ export function runInWorker(
         ? { resourceLimits: { maxOldGenerationSizeMb: Math.max(256, Math.floor(options.memoryBytes / MB)) } }
         : {}),
     });
-    options.onStart?.(worker);
     let settled = false;
     const timers: ReturnType<typeof setTimeout>[] = [];
     const finish = (outcome: () => void, terminate: boolean) => {
@@ -144,6 +143,7 @@ export function runInWorker(
         false,
       );
     });
+    options.onStart?.(worker);
     worker.postMessage({ type: "run", task } satisfies ToWorker, transferablesOf(task));
   });
 }
