@@ -20,6 +20,11 @@ import { decode, encode, pointKey, type Params, type Space } from "./space.ts";
  * Its whole state is the list of trials (asked points, with their value once told), so a study stopped
  * and resumed from its trials proposes exactly what it would have proposed: every proposal's randomness is
  * drawn from a generator seeded by (seed, number of trials so far), never from a running stream.
+ *
+ * Defaults are gp_minimize's (https://scikit-optimize.github.io/stable/modules/generated/skopt.gp_minimize.html):
+ * n_initial_points=10, initial_point_generator="random", acq_func="gp_hedge", xi=0.01, kappa=1.96,
+ * n_restarts_optimizer=5, noise="gaussian"; acq_optimizer="auto" there resolves to "lbfgs" for a GP, which
+ * is what acquisition.ts does. n_points is 10000 there, 2000 here.
  */
 export const METHODS = ["grid", "random", "bayesian"] as const;
 export type Method = (typeof METHODS)[number];
