@@ -54,8 +54,8 @@ export async function insertAccount(tx: AnyTx, a: NewAccount): Promise<AccountRo
                             raw_app_meta_data, raw_user_meta_data, created_at, updated_at, banned_until,
                             is_sso_user, is_anonymous)
     values ('00000000-0000-0000-0000-000000000000', ${a.id}, 'authenticated', ${a.role}, ${a.email},
-            ${a.encryptedPassword}, ${a.emailConfirmedAt}, ${JSON.stringify(a.appMetadata)}::jsonb,
-            ${JSON.stringify(a.userMetadata)}::jsonb, ${a.now}, ${a.now}, ${a.bannedUntil}, false, false)
+            ${a.encryptedPassword}, ${a.emailConfirmedAt}, ${a.appMetadata}::jsonb,
+            ${a.userMetadata}::jsonb, ${a.now}, ${a.now}, ${a.bannedUntil}, false, false)
     returning ${ACCOUNT_COLUMNS}`.execute(tx);
   return rows[0];
 }
@@ -84,10 +84,8 @@ export async function updateAccount(
     sets.push(sql`encrypted_password = ${changes.encryptedPassword}`);
   if (changes.emailConfirmedAt !== undefined)
     sets.push(sql`email_confirmed_at = ${changes.emailConfirmedAt}`);
-  if (changes.appMetadata !== undefined)
-    sets.push(sql`raw_app_meta_data = ${JSON.stringify(changes.appMetadata)}::jsonb`);
-  if (changes.userMetadata !== undefined)
-    sets.push(sql`raw_user_meta_data = ${JSON.stringify(changes.userMetadata)}::jsonb`);
+  if (changes.appMetadata !== undefined) sets.push(sql`raw_app_meta_data = ${changes.appMetadata}::jsonb`);
+  if (changes.userMetadata !== undefined) sets.push(sql`raw_user_meta_data = ${changes.userMetadata}::jsonb`);
   if (changes.role !== undefined) sets.push(sql`role = ${changes.role}`);
   if (changes.bannedUntil !== undefined) sets.push(sql`banned_until = ${changes.bannedUntil}`);
   if (changes.deletedAt !== undefined) sets.push(sql`deleted_at = ${changes.deletedAt}`);
