@@ -249,6 +249,34 @@ describe("refresh tokens", () => {
     expect(again.error).toBeNull();
   });
 
+  it("serialises concurrent refreshes of one token: one rotation, every caller gets the live token", async () => {
+    const { session } = await signUp();
+    const sid = sessionIdOf(session.access_token);
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => client().auth.refreshSession({ refresh_token: session.refresh_token })),
+    );
+    for (const r of results) expect(r.error).toBeNull();
+    const issued = new Set(results.map((r) => r.data.session!.refresh_token));
+    expect(issued.size).toBe(1);
+    expect(await liveTokens(sid)).toBe(1);
+    const [{ n }] = await fx.su<{ n: string }[]>`
+      select count(*) as n from auth.refresh_tokens where session_id = ${sid}`;
+    expect(Number(n)).toBe(2);
+  });
+
+  it("keeps sessions and refresh tokens out of the API roles' reach", async () => {
+    for (const role of ["anon", "authenticated"]) {
+      for (const table of ["auth.sessions", "auth.refresh_tokens"]) {
+        await expect(
+          fx.su.begin(async (tx) => {
+            await tx.unsafe(`set local role ${role}`);
+            return tx.unsafe(`select * from ${table} limit 1`);
+          }),
+        ).rejects.toMatchObject({ code: "42501" });
+      }
+    }
+  });
+
   it("answers refresh_token_not_found for an unknown token", async () => {
     const { error } = await client().auth.refreshSession({ refresh_token: "no-such-token-at-all" });
     expect(error).toMatchObject({ status: 400, code: "refresh_token_not_found" });
@@ -438,6 +466,29 @@ describe("admin", () => {
     expect(await fx.su`select 1 from auth.users where id = ${id}`).toHaveLength(0);
     expect(await fx.su`select 1 from auth.refresh_tokens where user_id = ${id}`).toHaveLength(0);
     expect((await admin.getUserById(id)).error).toMatchObject({ status: 404, code: "user_not_found" });
+  });
+
+  it("soft-deletes a user: the row stays, sign-in and sessions are gone", async () => {
+    const { email, password, user, session } = await signUp();
+    const res = await fetch(`${server.url}/auth/v1/admin/users/${user.id}`, {
+      method: "DELETE",
+      headers: {
+        apikey: server.serviceRoleKey,
+        authorization: `Bearer ${server.serviceRoleKey}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ should_soft_delete: true }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({});
+    const [row] = await fx.su<{ deleted_at: Date | null; email: string }[]>`
+      select deleted_at, email from auth.users where id = ${user.id}`;
+    expect(row.deleted_at).not.toBeNull();
+    expect(row.email).not.toBe(email);
+    expect((await signIn(email, password)).error).toMatchObject({ code: "invalid_credentials" });
+    expect(
+      (await client().auth.refreshSession({ refresh_token: session.refresh_token })).error,
+    ).toMatchObject({ status: 400 });
   });
 
   it("refuses admin calls with a user's token or the anon key", async () => {
