@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Hono, type Context } from "hono";
+import { cors } from "hono/cors";
 import { errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 import { z } from "zod";
 import { systemClock, type Clock } from "../../shared/platform/clock.ts";
@@ -174,6 +175,15 @@ export function authRoutes(options: AuthRoutesOptions): Hono {
     return respondWithError(c, new GoTrueError(500, "unexpected_failure", "Unexpected failure"));
   });
   app.notFound((c) => respondWithError(c, new GoTrueError(404, "not_found", "Not Found")));
+
+  // Kong's cors plugin runs before key-auth, so a browser's preflight (which carries no key) is answered.
+  app.use(
+    "*",
+    cors({
+      origin: "*",
+      exposeHeaders: ["x-total-count", "link", "x-supabase-api-version", "x-sb-error-code"],
+    }),
+  );
 
   // Kong's key-auth: the key (header, or query parameter as Kong also accepts) must be a project key.
   app.use("*", async (c, next) => {

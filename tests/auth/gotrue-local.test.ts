@@ -521,6 +521,21 @@ describe("gateway and error shapes", () => {
     expect(await settings.json()).toMatchObject({ mailer_autoconfirm: true, external: { email: true } });
   });
 
+  it("answers a browser's preflight without a key, as Kong's cors plugin does", async () => {
+    const res = await fetch(`${server.url}/auth/v1/token?grant_type=password`, {
+      method: "OPTIONS",
+      headers: {
+        origin: "http://localhost:3000",
+        "access-control-request-method": "POST",
+        "access-control-request-headers":
+          "apikey,authorization,content-type,x-client-info,x-supabase-api-version",
+      },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    expect(res.headers.get("access-control-allow-headers")).toContain("apikey");
+  });
+
   it("answers {code, message} with the echoed version header, and the legacy shape otherwise", async () => {
     const call = (headers: Record<string, string>) =>
       fetch(`${server.url}/auth/v1/token?grant_type=password`, {
