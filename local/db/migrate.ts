@@ -51,6 +51,8 @@ export async function listMigrations(dir = MIGRATIONS_DIR): Promise<MigrationFil
 async function needsBootstrap(sql: postgres.TransactionSql): Promise<boolean> {
   const [row] = await sql<{ ok: boolean }[]>`
     select to_regclass('auth.users') is not null
+       and to_regclass('auth.sessions') is not null
+       and to_regclass('auth.refresh_tokens') is not null
        and to_regclass('storage.objects') is not null
        and to_regclass('storage.buckets') is not null
        and to_regprocedure('auth.uid()') is not null

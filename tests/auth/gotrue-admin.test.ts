@@ -6,7 +6,7 @@ import { createGoTrueAdmin } from "../../shared/platform/auth-admin-gotrue.ts";
 import { mintApiKey } from "../../shared/platform/jwt-mint.ts";
 import { createUser, openDb, type DbFixture } from "../db/fixtures.ts";
 import { authAdminContract } from "./auth-admin-contract.ts";
-import { startGoTrueAdminServer, type GoTrueAdminServer } from "./gotrue-admin-server.ts";
+import { startLocalAuthServer, type LocalAuthServer } from "./local-auth-server.ts";
 
 const SECRET = "super-secret-jwt-token-with-at-least-32-characters-long";
 
@@ -20,8 +20,8 @@ async function failure(promise: Promise<unknown>): Promise<SynthError> {
   throw new Error("expected the call to fail");
 }
 
-authAdminContract("Supabase Auth HTTP admin API", async (fx) => {
-  const server = await startGoTrueAdminServer({ db: fx.db, jwtSecret: SECRET });
+authAdminContract("Supabase Auth HTTP admin API against the local Auth stand-in", async (fx) => {
+  const server = await startLocalAuthServer({ db: fx.db, jwtSecret: SECRET });
   const admin = createGoTrueAdmin({
     url: server.url,
     serviceRoleKey: await mintApiKey(SECRET, "service_role"),
@@ -31,15 +31,15 @@ authAdminContract("Supabase Auth HTTP admin API", async (fx) => {
 
 describe("the HTTP adapter on the wire", () => {
   let fx: DbFixture;
-  let server: GoTrueAdminServer;
-  let legacy: GoTrueAdminServer;
+  let server: LocalAuthServer;
+  let legacy: LocalAuthServer;
   let serviceKey: string;
   let anonKey: string;
 
   beforeAll(async () => {
     fx = openDb();
-    server = await startGoTrueAdminServer({ db: fx.db, jwtSecret: SECRET });
-    legacy = await startGoTrueAdminServer({ db: fx.db, jwtSecret: SECRET, legacyErrors: true });
+    server = await startLocalAuthServer({ db: fx.db, jwtSecret: SECRET });
+    legacy = await startLocalAuthServer({ db: fx.db, jwtSecret: SECRET, legacyClient: true });
     serviceKey = await mintApiKey(SECRET, "service_role");
     anonKey = await mintApiKey(SECRET, "anon");
   });
@@ -144,7 +144,7 @@ describe("the HTTP adapter on the wire", () => {
       message: expect.stringMatching(/X-Total-Count/),
     });
 
-    const closed = await startGoTrueAdminServer({ db: fx.db, jwtSecret: SECRET });
+    const closed = await startLocalAuthServer({ db: fx.db, jwtSecret: SECRET });
     await closed.close();
     const unreachable = createGoTrueAdmin({ url: closed.url, serviceRoleKey: serviceKey, timeoutMs: 2000 });
     expect((await failure(unreachable.getUser(id))).code).toBe("AUTH_ADMIN_ERROR");
