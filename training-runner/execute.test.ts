@@ -194,12 +194,17 @@ describe("executeGeneration", () => {
     const job = jobOf({ model_type: "ctgan", model_config: { epochs: 40 }, sample_size: 50 });
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
+    const elu0 = performance.eventLoopUtilization();
     const started = performance.now();
     await executeGeneration(job, ctxOf({ reportProgress: log.reportProgress, progressIntervalMs: interval }));
     const seconds = (performance.now() - started) / 1000;
     delay.disable();
     const maxMs = delay.max / 1e6;
-    expect(maxMs).toBeLessThan(200);
+    // How busy the main thread's loop was while the model trained: near 1 if training ran on it, small when it
+    // runs in the worker. The maximum delay is only reported: on a loaded machine (CI runs two test files
+    // at once on two cores) the OS scheduler, not our code, decides it.
+    const busy = performance.eventLoopUtilization(elu0).utilization;
+    expect(busy).toBeLessThan(0.35);
     // Every write but the final flush keeps the interval; epochs never go back.
     const w = log.writes;
     for (let i = 1; i < w.length - 1; i++) expect(w[i].at - w[i - 1].at).toBeGreaterThanOrEqual(interval - 5);
@@ -208,7 +213,7 @@ describe("executeGeneration", () => {
     for (let i = 1; i < epochs.length; i++) expect(epochs[i]).toBeGreaterThanOrEqual(epochs[i - 1]);
     expect(epochs.length).toBeGreaterThan(1);
     console.log(
-      `event loop max delay ${maxMs.toFixed(1)} ms over a ${seconds.toFixed(1)} s CTGAN job; ${w.length} progress writes`,
+      `event loop busy ${(busy * 100).toFixed(1)}%, max delay ${maxMs.toFixed(1)} ms over a ${seconds.toFixed(1)} s CTGAN job; ${w.length} progress writes`,
     );
   });
 
