@@ -6,6 +6,14 @@ import * as adminRequests from "./admin/requests.ts";
 import * as adminToggleUser from "./admin/toggle-user.ts";
 import * as adminUsers from "./admin/users.ts";
 import * as authMe from "./auth/me.ts";
+import * as generationV2Config from "./generation-v2/config.ts";
+import * as generationV2Start from "./generation-v2/start.ts";
+import * as generationV2Validate from "./generation-v2/validate.ts";
+import * as generationCancel from "./generation/cancel.ts";
+import * as generationDownload from "./generation/download.ts";
+import * as generationRequests from "./generation/requests.ts";
+import * as generationStart from "./generation/start.ts";
+import * as generationStatus from "./generation/status.ts";
 import * as notificationsDelete from "./notifications/delete.ts";
 import * as notificationsList from "./notifications/list.ts";
 import * as notificationsRead from "./notifications/read.ts";
@@ -52,6 +60,14 @@ export const ROUTES = [
   usersPushToken,
   usersDeleteAccount,
   usersExport,
+  generationStart,
+  generationRequests,
+  generationStatus,
+  generationDownload,
+  generationCancel,
+  generationV2Config,
+  generationV2Validate,
+  generationV2Start,
 ] as const;
 
 export function registerRoutes(app: ApiApp, deps: AppDeps): void {

@@ -124,6 +124,7 @@ export const schema = {
     rejected_by: col.uuid().null(),
     rejected_at: col.timestamptz().null(),
     decision_reason: col.text().null(),
+    run_options: col.jsonb().default(),
     ...queueItem(),
   },
   optimization_runs: {

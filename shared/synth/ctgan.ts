@@ -50,31 +50,11 @@ import { parseConfig, validateMatrix, validateRowCount } from "./nn/validate.ts"
 import { columnsSchema, weightsSchema } from "./nn/state-schema.ts";
 import { resolveBatchSize } from "./nn/batch.ts";
 
+import { ctganOptionsSchema, type CtganConfig, type CtganOptions } from "./ctgan-options.ts";
+
+export { ctganOptionsSchema, type CtganConfig, type CtganOptions } from "./ctgan-options.ts";
+
 const positiveInt = z.number().int().positive();
-const rate = z.number().positive().finite();
-const decay = z.number().nonnegative().finite();
-
-/** Hyperparameters, named and defaulted as CTGANSynthesizer.__init__ of the reference. */
-export const ctganOptionsSchema = z
-  .object({
-    epochs: positiveInt.default(300),
-    /** Default: the reference's 500, at most the training rows in whole pac groups (nn/batch.ts). */
-    batch_size: positiveInt.optional(),
-    embedding_dim: positiveInt.default(128),
-    generator_dim: z.array(positiveInt).default([256, 256]),
-    discriminator_dim: z.array(positiveInt).default([256, 256]),
-    generator_lr: rate.default(2e-4),
-    generator_decay: decay.default(1e-6),
-    discriminator_lr: rate.default(2e-4),
-    discriminator_decay: decay.default(1e-6),
-    discriminator_steps: positiveInt.default(1),
-    log_frequency: z.boolean().default(true),
-    pac: positiveInt.default(10),
-  })
-  .strict();
-
-export type CtganOptions = z.input<typeof ctganOptionsSchema>;
-export type CtganConfig = z.output<typeof ctganOptionsSchema>;
 /** The config a fit runs with: the batch size resolved for the training rows. */
 type FitConfig = CtganConfig & { batch_size: number };
 

@@ -28,25 +28,11 @@ import { columnsSchema, weightsSchema } from "./nn/state-schema.ts";
 import { resolveBatchSize, TVAE_MIN_STEPS_PER_EPOCH } from "./nn/batch.ts";
 import { parseConfig, validateMatrix, validateRowCount } from "./nn/validate.ts";
 
+import { tvaeOptionsSchema, type TvaeConfig, type TvaeOptions } from "./tvae-options.ts";
+
+export { tvaeOptionsSchema, type TvaeConfig, type TvaeOptions } from "./tvae-options.ts";
+
 const positiveInt = z.number().int().positive();
-
-/** Hyperparameters, named and defaulted as TVAESynthesizer.__init__ of the reference (lr is Adam's default there). */
-export const tvaeOptionsSchema = z
-  .object({
-    epochs: positiveInt.default(300),
-    /** Default: the reference's 500, at most a tenth of the training rows (nn/batch.ts); resolved at fit. */
-    batch_size: positiveInt.optional(),
-    embedding_dim: positiveInt.default(128),
-    compress_dims: z.array(positiveInt).default([128, 128]),
-    decompress_dims: z.array(positiveInt).default([128, 128]),
-    l2scale: z.number().nonnegative().finite().default(1e-5),
-    loss_factor: z.number().positive().finite().default(2),
-    learning_rate: z.number().positive().finite().default(1e-3),
-  })
-  .strict();
-
-export type TvaeOptions = z.input<typeof tvaeOptionsSchema>;
-export type TvaeConfig = z.output<typeof tvaeOptionsSchema>;
 
 const SIGMA_INIT = 0.1;
 const SIGMA_MIN = 0.01;

@@ -21,9 +21,19 @@ import { datetimeUnitMs, formatStrftime } from "./datetime-format.ts";
  */
 export const codecOptionsSchema = z.object({
   /** SDV's enforce_rounding: integers rounded, floats to the decimals seen, datetimes to their unit. */
-  enforceRounding: z.boolean().default(true),
+  enforceRounding: z
+    .boolean()
+    .default(true)
+    .describe(
+      "Round synthetic numbers as the real ones: integers to integers, floats to the decimals seen, datetimes to their unit (SDV's enforce_rounding, default true)",
+    ),
   /** SDV's enforce_min_max_values: numbers clipped to the real [min, max]. */
-  enforceMinMaxValues: z.boolean().default(true),
+  enforceMinMaxValues: z
+    .boolean()
+    .default(true)
+    .describe(
+      "Clip synthetic numbers to the real column's [min, max] (SDV's enforce_min_max_values, default true)",
+    ),
 });
 export type CodecOptions = z.infer<typeof codecOptionsSchema>;
 
