@@ -62,7 +62,7 @@ export function createQueue(db: Db, workerId: string): Queue {
     },
     async progress(job, progress) {
       const { rows } = await asServiceRole(db, SCOPE, (tx) =>
-        sql<{ cancel_requested: boolean | null }>`select * from public.report_progress(${job.kind}, ${job.job_id}::uuid, ${workerId}, ${json(progress)}::jsonb)`.execute(
+        sql<{ cancel_requested: boolean | null }>`select * from public.report_progress(${job.kind}, ${job.job_id}::uuid, ${workerId}, ${json(progress)}::text::jsonb)`.execute(
           tx,
         ),
       );
@@ -72,7 +72,7 @@ export function createQueue(db: Db, workerId: string): Queue {
     },
     async complete(job, results) {
       const { rows } = await asServiceRole(db, SCOPE, (tx) =>
-        sql<{ ok: boolean | null }>`select public.complete_job(${job.kind}, ${job.job_id}::uuid, ${workerId}, ${json(results)}::jsonb) as ok`.execute(
+        sql<{ ok: boolean | null }>`select public.complete_job(${job.kind}, ${job.job_id}::uuid, ${workerId}, ${json(results)}::text::jsonb) as ok`.execute(
           tx,
         ),
       );
@@ -80,7 +80,7 @@ export function createQueue(db: Db, workerId: string): Queue {
     },
     async fail(job, error, retryable) {
       const { rows } = await asServiceRole(db, SCOPE, (tx) =>
-        sql<{ status: string | null }>`select public.fail_job(${job.kind}, ${job.job_id}::uuid, ${workerId}, ${json(error)}::jsonb, ${retryable}) as status`.execute(
+        sql<{ status: string | null }>`select public.fail_job(${job.kind}, ${job.job_id}::uuid, ${workerId}, ${json(error)}::text::jsonb, ${retryable}) as status`.execute(
           tx,
         ),
       );
@@ -102,7 +102,7 @@ export function createQueue(db: Db, workerId: string): Queue {
     },
     async heartbeat(runningJobs, version, details) {
       await asServiceRole(db, SCOPE, (tx) =>
-        sql`select public.runner_heartbeat(${workerId}, ${runningJobs}, ${version}, ${json(details)}::jsonb)`.execute(
+        sql`select public.runner_heartbeat(${workerId}, ${runningJobs}, ${version}, ${json(details)}::text::jsonb)`.execute(
           tx,
         ),
       );

@@ -173,8 +173,10 @@ export function createRunner(config: RunnerConfig, deps: RunnerDeps): Runner {
   async function runJob(entry: RunningJob, claimStartMs: number, claimedAt: Date): Promise<void> {
     const { job, controller } = entry;
     const log = logger.child({ job_id: job.job_id, kind: job.kind, attempt: job.attempt });
+    // Set once the executor has answered: a late progress write or renewal then changes nothing.
+    let settled = false;
     const abort = (reason: AbortReason) => {
-      if (controller.signal.aborted) return;
+      if (controller.signal.aborted || settled) return;
       log.log("info", "aborting job", { reason });
       controller.abort(new RunnerAbort(reason));
     };
@@ -224,7 +226,7 @@ export function createRunner(config: RunnerConfig, deps: RunnerDeps): Runner {
       signal: controller.signal,
       memoryMb: Math.floor(config.memoryMb / config.concurrency),
       progress: async (progress) => {
-        if (controller.signal.aborted) return;
+        if (controller.signal.aborted || settled) return;
         noteEpoch(entry, progress);
         try {
           const answer = await queue.progress(job, progress);
@@ -252,6 +254,7 @@ export function createRunner(config: RunnerConfig, deps: RunnerDeps): Runner {
           failure = error;
         }
       }
+      settled = true;
       const reason = abortReason();
       if (reason !== null) {
         outcome = await finishAborted(job, reason, log, () => leaseDeadlineMs);
@@ -338,6 +341,10 @@ export function createRunner(config: RunnerConfig, deps: RunnerDeps): Runner {
         return await write();
       } catch (error) {
         metrics.dbErrors.inc();
+        if (!isTransientDbError(error)) {
+          log.log("error", "the database refused the job's outcome", { error: describe(error) });
+          return null;
+        }
         if (clock.now().getTime() + delayMs >= deadline()) {
           log.log("error", "could not record the job's outcome before the lease ran out", {
             error: describe(error),
@@ -520,6 +527,17 @@ export function errorJson(error: unknown): Record<string, Json> {
   }
   const message = error instanceof Error ? error.message : String(error);
   return { code: "INTERNAL_ERROR", message: message.slice(0, 2000), details: {} };
+}
+
+/**
+ * A dropped or refused connection (postgres.js codes such as CONNECTION_CLOSED, ECONNREFUSED; SQLSTATE
+ * classes 08 and 57P, e.g. a terminated backend) may pass; any other SQLSTATE is the statement's fault.
+ */
+export function isTransientDbError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== "string") return true;
+  if (/^[0-9A-Z]{5}$/.test(code)) return code.startsWith("08") || code.startsWith("57P") || code === "40001" || code === "40P01";
+  return true;
 }
 
 function describe(error: unknown): string {
