@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import { synthError } from "../shared/errors.ts";
 import { asServiceRole, type Db } from "../shared/platform/db.ts";
 import type { JobKind } from "./config.ts";
-import { executeDataset } from "./execute-dataset.ts";
+import { executeDatasetValidation } from "./execute-dataset.ts";
 import { executeGeneration } from "./execute-generation.ts";
 import type { ExecutionContext as ClaimContext, JobExecutor } from "./execution.ts";
 import type { DatasetRow } from "./job-context.ts";
@@ -50,7 +50,7 @@ export function defaultExecutors(): Record<JobKind, JobExecutor> {
     },
     dataset: async (job: ClaimedJob, claim: ClaimContext) => {
       const datasetRow = await loadDataset(claim.db, job.job_id, job.owner_id);
-      const result = await executeDataset(datasetRow as never, { ...common(claim), datasetRow });
+      const result = await executeDatasetValidation(datasetRow, common(claim));
       return JSON.parse(JSON.stringify(result)) as Record<string, Json>;
     },
   };

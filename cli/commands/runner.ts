@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { loadRunnerConfig } from "../../training-runner/config.ts";
+import { installDriverCrashGuard } from "../../training-runner/driver-crash-guard.ts";
 import { defaultExecutors } from "../../training-runner/executors.ts";
 import { startRunnerProcess } from "../../training-runner/process.ts";
 
@@ -12,6 +13,7 @@ export function register(program: Command): void {
     .action(async () => {
       const config = loadRunnerConfig(process.env);
       const proc = await startRunnerProcess(config, { execute: defaultExecutors() });
+      installDriverCrashGuard(proc.logger);
       process.stdout.write(`${JSON.stringify({ timestamp: new Date().toISOString(), level: "info", message: "ready", runner_id: config.runnerId, url: proc.url })}\n`);
       const signal = await new Promise<NodeJS.Signals>((resolve) => {
         process.once("SIGINT", () => resolve("SIGINT"));
