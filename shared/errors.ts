@@ -30,6 +30,10 @@ export const ERROR_CODES = [
   "INVALID_STATE_TRANSITION",
   // Not raised yet: the training runner, when renewing or completing a job whose lease another runner reclaimed.
   "LEASE_LOST",
+  // the training runner: a job that ran past its wall-clock timeout (its worker thread is terminated), and
+  // one refused before training because its estimated peak memory exceeds the runner's
+  "JOB_TIMEOUT",
+  "MEMORY_LIMIT",
   // data input
   "EMPTY_FILE",
   "HEADER_ONLY",
