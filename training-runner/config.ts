@@ -9,7 +9,8 @@ export type JobKind = (typeof JOB_KINDS)[number];
 
 const blankIsUnset = (value: unknown) => (value === "" ? undefined : value);
 const optionalString = z.preprocess(blankIsUnset, z.string().min(1).optional());
-const positiveInt = (fallback: number) => z.preprocess(blankIsUnset, z.coerce.number().int().positive().default(fallback));
+const positiveInt = (fallback: number) =>
+  z.preprocess(blankIsUnset, z.coerce.number().int().positive().default(fallback));
 
 function defaultRunnerId(): string {
   return `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
@@ -41,7 +42,12 @@ export const runnerEnvSchema = z.object({
     z
       .string()
       .default(JOB_KINDS.join(","))
-      .transform((s) => s.split(",").map((k) => k.trim()).filter((k) => k !== ""))
+      .transform((s) =>
+        s
+          .split(",")
+          .map((k) => k.trim())
+          .filter((k) => k !== ""),
+      )
       .pipe(z.array(z.enum(JOB_KINDS)).min(1)),
   ),
   RUNNER_DB_MAX_CONNECTIONS: z.preprocess(blankIsUnset, z.coerce.number().int().min(2).max(100).default(4)),

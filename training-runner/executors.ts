@@ -10,9 +10,15 @@ import type { ClaimedJob, Json } from "./queue.ts";
 
 const SCOPE = "training-runner: load a claimed job";
 
-async function loadRow(db: Db, table: "generation_requests" | "datasets", id: string): Promise<Record<string, unknown> | null> {
+async function loadRow(
+  db: Db,
+  table: "generation_requests" | "datasets",
+  id: string,
+): Promise<Record<string, unknown> | null> {
   const { rows } = await asServiceRole(db, SCOPE, (tx) =>
-    sql<Record<string, unknown>>`select * from ${sql.table(`public.${table}`)} where id = ${id}::uuid`.execute(tx),
+    sql<
+      Record<string, unknown>
+    >`select * from ${sql.table(`public.${table}`)} where id = ${id}::uuid`.execute(tx),
   );
   return rows[0] ?? null;
 }
@@ -22,7 +28,10 @@ async function loadDataset(db: Db, id: unknown, ownerId: string): Promise<Datase
   // Deleted datasets take their requests with them (on delete cascade), but a request can outlive the
   // check between its claim and this read; and a row of another owner is never used.
   if (row === null || row.owner_id !== ownerId) {
-    throw synthError("NOT_FOUND", "the job's dataset no longer exists", { dataset_id: id ?? null, retryable: false });
+    throw synthError("NOT_FOUND", "the job's dataset no longer exists", {
+      dataset_id: id ?? null,
+      retryable: false,
+    });
   }
   return row as unknown as DatasetRow;
 }
@@ -43,7 +52,8 @@ export function defaultExecutors(): Record<JobKind, JobExecutor> {
   return {
     generation: async (job: ClaimedJob, claim: ClaimContext) => {
       const row = await loadRow(claim.db, "generation_requests", job.job_id);
-      if (row === null) throw synthError("NOT_FOUND", "the generation request no longer exists", { retryable: false });
+      if (row === null)
+        throw synthError("NOT_FOUND", "the generation request no longer exists", { retryable: false });
       const datasetRow = await loadDataset(claim.db, row.dataset_id, job.owner_id);
       const result = await executeGeneration(row as never, { ...common(claim), datasetRow });
       return JSON.parse(JSON.stringify(result)) as Record<string, Json>;

@@ -27,7 +27,10 @@ function presentedSecret(authorization: string | undefined, header: string | und
 }
 
 /** GET /health, GET /metrics (Prometheus text) and POST /wake (the Database Webhook). */
-export function createRunnerHttp(runner: Runner, options: { webhookSecret: string | null; logger: Logger }): Hono {
+export function createRunnerHttp(
+  runner: Runner,
+  options: { webhookSecret: string | null; logger: Logger },
+): Hono {
   const app = new Hono();
   app.get("/health", async (c) => {
     const status = runner.status();
@@ -74,7 +77,10 @@ export function createRunnerHttp(runner: Runner, options: { webhookSecret: strin
       }
       const summary =
         hint !== null && typeof hint === "object"
-          ? { kind: String((hint as Record<string, unknown>).kind ?? "").slice(0, 50), id: String((hint as Record<string, unknown>).id ?? "").slice(0, 50) }
+          ? {
+              kind: String((hint as Record<string, unknown>).kind ?? "").slice(0, 50),
+              id: String((hint as Record<string, unknown>).id ?? "").slice(0, 50),
+            }
           : {};
       options.logger.log("debug", "woken by webhook", summary);
       runner.wake("webhook");

@@ -24,15 +24,30 @@ export function createRunnerMetrics(runnerId: string): RunnerMetrics {
   const r = [registry];
   return {
     registry,
-    jobsClaimed: new Counter({ name: "synth_runner_jobs_claimed_total", help: "Jobs claimed", labelNames: ["kind"], registers: r }),
-    jobsSucceeded: new Counter({ name: "synth_runner_jobs_succeeded_total", help: "Jobs completed", labelNames: ["kind"], registers: r }),
+    jobsClaimed: new Counter({
+      name: "synth_runner_jobs_claimed_total",
+      help: "Jobs claimed",
+      labelNames: ["kind"],
+      registers: r,
+    }),
+    jobsSucceeded: new Counter({
+      name: "synth_runner_jobs_succeeded_total",
+      help: "Jobs completed",
+      labelNames: ["kind"],
+      registers: r,
+    }),
     jobsFailed: new Counter({
       name: "synth_runner_jobs_failed_total",
       help: "Jobs that failed (retryable: handed back for another attempt)",
       labelNames: ["kind", "retryable"],
       registers: r,
     }),
-    jobsCanceled: new Counter({ name: "synth_runner_jobs_canceled_total", help: "Jobs canceled while running", labelNames: ["kind"], registers: r }),
+    jobsCanceled: new Counter({
+      name: "synth_runner_jobs_canceled_total",
+      help: "Jobs canceled while running",
+      labelNames: ["kind"],
+      registers: r,
+    }),
     jobsLeaseLost: new Counter({
       name: "synth_runner_jobs_lease_lost_total",
       help: "Jobs abandoned because their lease was lost (nothing written)",
@@ -44,8 +59,17 @@ export function createRunnerMetrics(runnerId: string): RunnerMetrics {
       help: "Lease renewals that failed (database error or lease lost)",
       registers: r,
     }),
-    dbErrors: new Counter({ name: "synth_runner_db_errors_total", help: "Database errors of the claim loop", registers: r }),
-    wakeups: new Counter({ name: "synth_runner_wakeups_total", help: "Wake-up hints received", labelNames: ["source"], registers: r }),
+    dbErrors: new Counter({
+      name: "synth_runner_db_errors_total",
+      help: "Database errors of the claim loop",
+      registers: r,
+    }),
+    wakeups: new Counter({
+      name: "synth_runner_wakeups_total",
+      help: "Wake-up hints received",
+      labelNames: ["source"],
+      registers: r,
+    }),
     queueWaitSeconds: new Histogram({
       name: "synth_runner_queue_wait_seconds",
       help: "Claim time minus the time the job became claimable",

@@ -25,13 +25,21 @@ export async function startRunnerProcess(
   config: RunnerConfig,
   options: { execute: Partial<Record<JobKind, JobExecutor>>; clock?: Clock; sink?: (line: string) => void },
 ): Promise<RunnerProcess> {
-  const logger = createLogger({ level: config.logLevel, sink: options.sink, base: { service: "synth-runner" } });
+  const logger = createLogger({
+    level: config.logLevel,
+    sink: options.sink,
+    base: { service: "synth-runner" },
+  });
   const url = new URL(config.databaseUrl);
   // Named so an operator (and the fault tests) can find this runner's backends in pg_stat_activity.
   if (!url.searchParams.has("application_name")) {
     url.searchParams.set("application_name", `synth-runner:${config.runnerId}`.slice(0, 63));
   }
-  const db = createDb({ url: url.toString(), maxConnections: config.dbMaxConnections, prepare: config.dbPrepare });
+  const db = createDb({
+    url: url.toString(),
+    maxConnections: config.dbMaxConnections,
+    prepare: config.dbPrepare,
+  });
   const storage = createHttpStorage({
     url: config.supabaseUrl,
     anonKey: config.anonKey,

@@ -25,7 +25,10 @@ const SCOPE = "training-runner";
 export interface Queue {
   claim(kinds: readonly JobKind[], leaseSeconds: number): Promise<ClaimedJob[]>;
   /** null when the lease is lost (the row is no longer locked by this runner). */
-  renew(job: ClaimedJob, leaseSeconds: number): Promise<{ lockedUntil: Date; cancelRequested: boolean } | null>;
+  renew(
+    job: ClaimedJob,
+    leaseSeconds: number,
+  ): Promise<{ lockedUntil: Date; cancelRequested: boolean } | null>;
   /** null when the lease is lost. */
   progress(job: ClaimedJob, progress: Record<string, Json>): Promise<{ cancelRequested: boolean } | null>;
   complete(job: ClaimedJob, results: Record<string, Json>): Promise<boolean>;
@@ -44,7 +47,9 @@ export function createQueue(db: Db, workerId: string): Queue {
   return {
     async claim(kinds, leaseSeconds) {
       const { rows } = await asServiceRole(db, SCOPE, (tx) =>
-        sql<Record<string, unknown>>`select * from public.claim_job(${workerId}, ${sql.val([...kinds])}::text[], ${leaseSeconds})`.execute(
+        sql<
+          Record<string, unknown>
+        >`select * from public.claim_job(${workerId}, ${sql.val([...kinds])}::text[], ${leaseSeconds})`.execute(
           tx,
         ),
       );
@@ -52,7 +57,10 @@ export function createQueue(db: Db, workerId: string): Queue {
     },
     async renew(job, leaseSeconds) {
       const { rows } = await asServiceRole(db, SCOPE, (tx) =>
-        sql<{ locked_until: Date | string; cancel_requested: boolean }>`select * from public.renew_lease(${job.kind}, ${job.job_id}::uuid, ${workerId}, ${leaseSeconds})`.execute(
+        sql<{
+          locked_until: Date | string;
+          cancel_requested: boolean;
+        }>`select * from public.renew_lease(${job.kind}, ${job.job_id}::uuid, ${workerId}, ${leaseSeconds})`.execute(
           tx,
         ),
       );
@@ -62,7 +70,9 @@ export function createQueue(db: Db, workerId: string): Queue {
     },
     async progress(job, progress) {
       const { rows } = await asServiceRole(db, SCOPE, (tx) =>
-        sql<{ cancel_requested: boolean | null }>`select * from public.report_progress(${job.kind}, ${job.job_id}::uuid, ${workerId}, ${json(progress)}::text::jsonb)`.execute(
+        sql<{
+          cancel_requested: boolean | null;
+        }>`select * from public.report_progress(${job.kind}, ${job.job_id}::uuid, ${workerId}, ${json(progress)}::text::jsonb)`.execute(
           tx,
         ),
       );
@@ -72,7 +82,9 @@ export function createQueue(db: Db, workerId: string): Queue {
     },
     async complete(job, results) {
       const { rows } = await asServiceRole(db, SCOPE, (tx) =>
-        sql<{ ok: boolean | null }>`select public.complete_job(${job.kind}, ${job.job_id}::uuid, ${workerId}, ${json(results)}::text::jsonb) as ok`.execute(
+        sql<{
+          ok: boolean | null;
+        }>`select public.complete_job(${job.kind}, ${job.job_id}::uuid, ${workerId}, ${json(results)}::text::jsonb) as ok`.execute(
           tx,
         ),
       );
@@ -80,7 +92,9 @@ export function createQueue(db: Db, workerId: string): Queue {
     },
     async fail(job, error, retryable) {
       const { rows } = await asServiceRole(db, SCOPE, (tx) =>
-        sql<{ status: string | null }>`select public.fail_job(${job.kind}, ${job.job_id}::uuid, ${workerId}, ${json(error)}::text::jsonb, ${retryable}) as status`.execute(
+        sql<{
+          status: string | null;
+        }>`select public.fail_job(${job.kind}, ${job.job_id}::uuid, ${workerId}, ${json(error)}::text::jsonb, ${retryable}) as status`.execute(
           tx,
         ),
       );
@@ -88,9 +102,9 @@ export function createQueue(db: Db, workerId: string): Queue {
     },
     async cancel(job) {
       const { rows } = await asServiceRole(db, SCOPE, (tx) =>
-        sql<{ ok: boolean | null }>`select public.cancel_job(${job.kind}, ${job.job_id}::uuid, ${workerId}) as ok`.execute(
-          tx,
-        ),
+        sql<{
+          ok: boolean | null;
+        }>`select public.cancel_job(${job.kind}, ${job.job_id}::uuid, ${workerId}) as ok`.execute(tx),
       );
       return rows[0]?.ok === true;
     },
@@ -110,12 +124,14 @@ export function createQueue(db: Db, workerId: string): Queue {
     async readyAt(job) {
       const { rows } = await asServiceRole(db, SCOPE, (tx) =>
         job.kind === "generation"
-          ? sql<{ t: Date | string }>`select greatest(run_after, created_at) as t from public.generation_requests where id = ${job.job_id}::uuid`.execute(
+          ? sql<{
+              t: Date | string;
+            }>`select greatest(run_after, created_at) as t from public.generation_requests where id = ${job.job_id}::uuid`.execute(
               tx,
             )
-          : sql<{ t: Date | string }>`select created_at as t from public.datasets where id = ${job.job_id}::uuid`.execute(
-              tx,
-            ),
+          : sql<{
+              t: Date | string;
+            }>`select created_at as t from public.datasets where id = ${job.job_id}::uuid`.execute(tx),
       );
       return rows[0] === undefined ? null : new Date(rows[0].t);
     },

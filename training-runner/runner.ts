@@ -260,7 +260,11 @@ export function createRunner(config: RunnerConfig, deps: RunnerDeps): Runner {
         outcome = await finishAborted(job, reason, log, () => leaseDeadlineMs);
       } else if (failure !== null || results === null) {
         const retryable = executor !== undefined && isRetryable(failure);
-        const status = await persist(() => queue.fail(job, errorJson(failure), retryable), () => leaseDeadlineMs, log);
+        const status = await persist(
+          () => queue.fail(job, errorJson(failure), retryable),
+          () => leaseDeadlineMs,
+          log,
+        );
         metrics.jobsFailed.inc({ kind: job.kind, retryable: String(retryable) });
         outcome = retryable ? "retry" : "failed";
         log.log(retryable ? "warn" : "error", "job failed", {
@@ -270,7 +274,11 @@ export function createRunner(config: RunnerConfig, deps: RunnerDeps): Runner {
         });
         if (status === null) metrics.jobsLeaseLost.inc({ kind: job.kind });
       } else {
-        const ok = await persist(() => queue.complete(job, results), () => leaseDeadlineMs, log);
+        const ok = await persist(
+          () => queue.complete(job, results),
+          () => leaseDeadlineMs,
+          log,
+        );
         if (ok) {
           outcome = "succeeded";
           metrics.jobsSucceeded.inc({ kind: job.kind });
@@ -363,7 +371,10 @@ export function createRunner(config: RunnerConfig, deps: RunnerDeps): Runner {
     if (typeof epoch !== "number") return;
     const nowMs = clock.monotonicMs();
     const last = entry.lastEpoch;
-    const rate = last !== null && nowMs > last.atMs && epoch >= last.epoch ? ((epoch - last.epoch) * 1000) / (nowMs - last.atMs) : (last?.rate ?? 0);
+    const rate =
+      last !== null && nowMs > last.atMs && epoch >= last.epoch
+        ? ((epoch - last.epoch) * 1000) / (nowMs - last.atMs)
+        : (last?.rate ?? 0);
     entry.lastEpoch = { epoch, atMs: nowMs, rate };
     updateEpochRate();
   }
@@ -464,7 +475,11 @@ export function createRunner(config: RunnerConfig, deps: RunnerDeps): Runner {
       return {
         runnerId: config.runnerId,
         runningJobs: running.size,
-        jobs: [...running.values()].map((r) => ({ kind: r.job.kind, jobId: r.job.job_id, attempt: r.job.attempt })),
+        jobs: [...running.values()].map((r) => ({
+          kind: r.job.kind,
+          jobId: r.job.job_id,
+          attempt: r.job.attempt,
+        })),
         stopping,
         listening,
       };
@@ -536,7 +551,8 @@ export function errorJson(error: unknown): Record<string, Json> {
 export function isTransientDbError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== "string") return true;
-  if (/^[0-9A-Z]{5}$/.test(code)) return code.startsWith("08") || code.startsWith("57P") || code === "40001" || code === "40P01";
+  if (/^[0-9A-Z]{5}$/.test(code))
+    return code.startsWith("08") || code.startsWith("57P") || code === "40001" || code === "40P01";
   return true;
 }
 

@@ -14,7 +14,9 @@ export function register(program: Command): void {
       const config = loadRunnerConfig(process.env);
       const proc = await startRunnerProcess(config, { execute: defaultExecutors() });
       installDriverCrashGuard(proc.logger);
-      process.stdout.write(`${JSON.stringify({ timestamp: new Date().toISOString(), level: "info", message: "ready", runner_id: config.runnerId, url: proc.url })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ timestamp: new Date().toISOString(), level: "info", message: "ready", runner_id: config.runnerId, url: proc.url })}\n`,
+      );
       const signal = await new Promise<NodeJS.Signals>((resolve) => {
         process.once("SIGINT", () => resolve("SIGINT"));
         process.once("SIGTERM", () => resolve("SIGTERM"));

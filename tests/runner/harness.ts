@@ -86,7 +86,12 @@ export function spawnSynth(args: string[], env: Record<string, string>): Proc {
       if (found !== undefined) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms:\n${lines.slice(-30).join("\n")}`)),
+          () =>
+            reject(
+              new Error(
+                `no line matching ${pattern} within ${timeoutMs} ms:\n${lines.slice(-30).join("\n")}`,
+              ),
+            ),
           timeoutMs,
         );
         waiters.push({
@@ -207,7 +212,9 @@ export async function createOwnerWithDataset(p: Platform, csv = smallCsv()): Pro
              values (${userId}, 'authenticated', 'authenticated', ${`${userId.slice(0, 8)}@example.test`}, ${p.su.json({ provider: "email" })})`;
   const path = `${userId}/people.csv`;
   const body = new TextEncoder().encode(csv);
-  await p.storage.asServiceRole("test: arrange a dataset").upload("datasets", path, body, { contentType: "text/csv" });
+  await p.storage
+    .asServiceRole("test: arrange a dataset")
+    .upload("datasets", path, body, { contentType: "text/csv" });
   const [row] = await p.su<{ id: string }[]>`
     insert into public.datasets (owner_id, name, storage_path, format, status, size_bytes)
     values (${userId}, 'people', ${path}, 'csv', 'ready', ${body.length}) returning id`;
@@ -217,7 +224,11 @@ export async function createOwnerWithDataset(p: Platform, csv = smallCsv()): Pro
 export async function enqueueGeneration(
   p: Platform,
   owner: Owner,
-  options: { model?: "gaussian_copula" | "ctgan" | "tvae"; modelConfig?: Record<string, unknown>; sampleSize?: number } = {},
+  options: {
+    model?: "gaussian_copula" | "ctgan" | "tvae";
+    modelConfig?: Record<string, unknown>;
+    sampleSize?: number;
+  } = {},
 ): Promise<string> {
   const [row] = await p.su<{ id: string }[]>`
     insert into public.generation_requests (owner_id, dataset_id, model_type, model_config, sample_size, seed)
@@ -259,7 +270,12 @@ export async function waitFor<T>(
   }
 }
 
-export async function waitForStatuses(p: Platform, ids: string[], done: string[], timeoutMs = 180_000): Promise<JobRow[]> {
+export async function waitForStatuses(
+  p: Platform,
+  ids: string[],
+  done: string[],
+  timeoutMs = 180_000,
+): Promise<JobRow[]> {
   return waitFor(
     `${ids.length} jobs to reach ${done.join("/")}`,
     async () => {
