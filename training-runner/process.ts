@@ -70,7 +70,12 @@ export async function startRunnerProcess(
       closing ??= (async () => {
         await runner.stop({ graceMs });
         await new Promise<void>((resolve) => server.close(() => resolve()));
-        await db.destroy();
+        // A pool holding a connection poisoned by a terminated backend (porsager/postgres#1208) may never
+        // finish ending: the process exits anyway.
+        await Promise.race([
+          db.destroy(),
+          new Promise<void>((resolve) => setTimeout(resolve, 5_000).unref()),
+        ]);
       })();
       return closing;
     },

@@ -42,11 +42,30 @@ export interface Queue {
   ping(): Promise<void>;
 }
 
+/**
+ * How long one queue call may take. A query on a connection whose backend was terminated can hang in
+ * postgres.js 3.4.9 (porsager/postgres#1208); a bound turns it into an error the loop backs off from.
+ */
+export const QUEUE_CALL_TIMEOUT_MS = 15_000;
+
+function bounded<T>(work: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(Object.assign(new Error("queue call timed out"), { code: "QUERY_TIMEOUT" })),
+      QUEUE_CALL_TIMEOUT_MS,
+    );
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 export function createQueue(db: Db, workerId: string): Queue {
   const json = (value: unknown) => JSON.stringify(value);
+  const asService = <T>(fn: (tx: Parameters<Parameters<typeof asServiceRole<T>>[2]>[0]) => Promise<T>) =>
+    bounded(asServiceRole(db, SCOPE, fn));
   return {
     async claim(kinds, leaseSeconds) {
-      const { rows } = await asServiceRole(db, SCOPE, (tx) =>
+      const { rows } = await asService((tx) =>
         sql<
           Record<string, unknown>
         >`select * from public.claim_job(${workerId}, ${sql.val([...kinds])}::text[], ${leaseSeconds})`.execute(
@@ -56,7 +75,7 @@ export function createQueue(db: Db, workerId: string): Queue {
       return rows.filter((r) => r.job_id !== null).map((r) => claimedJobSchema.parse(r));
     },
     async renew(job, leaseSeconds) {
-      const { rows } = await asServiceRole(db, SCOPE, (tx) =>
+      const { rows } = await asService((tx) =>
         sql<{
           locked_until: Date | string;
           cancel_requested: boolean;
@@ -69,7 +88,7 @@ export function createQueue(db: Db, workerId: string): Queue {
       return { lockedUntil: new Date(row.locked_until), cancelRequested: row.cancel_requested === true };
     },
     async progress(job, progress) {
-      const { rows } = await asServiceRole(db, SCOPE, (tx) =>
+      const { rows } = await asService((tx) =>
         sql<{
           cancel_requested: boolean | null;
         }>`select * from public.report_progress(${job.kind}, ${job.job_id}::uuid, ${workerId}, ${json(progress)}::text::jsonb)`.execute(
@@ -81,7 +100,7 @@ export function createQueue(db: Db, workerId: string): Queue {
       return { cancelRequested: row.cancel_requested };
     },
     async complete(job, results) {
-      const { rows } = await asServiceRole(db, SCOPE, (tx) =>
+      const { rows } = await asService((tx) =>
         sql<{
           ok: boolean | null;
         }>`select public.complete_job(${job.kind}, ${job.job_id}::uuid, ${workerId}, ${json(results)}::text::jsonb) as ok`.execute(
@@ -91,7 +110,7 @@ export function createQueue(db: Db, workerId: string): Queue {
       return rows[0]?.ok === true;
     },
     async fail(job, error, retryable) {
-      const { rows } = await asServiceRole(db, SCOPE, (tx) =>
+      const { rows } = await asService((tx) =>
         sql<{
           status: string | null;
         }>`select public.fail_job(${job.kind}, ${job.job_id}::uuid, ${workerId}, ${json(error)}::text::jsonb, ${retryable}) as status`.execute(
@@ -101,7 +120,7 @@ export function createQueue(db: Db, workerId: string): Queue {
       return rows[0]?.status ?? null;
     },
     async cancel(job) {
-      const { rows } = await asServiceRole(db, SCOPE, (tx) =>
+      const { rows } = await asService((tx) =>
         sql<{
           ok: boolean | null;
         }>`select public.cancel_job(${job.kind}, ${job.job_id}::uuid, ${workerId}) as ok`.execute(tx),
@@ -109,20 +128,20 @@ export function createQueue(db: Db, workerId: string): Queue {
       return rows[0]?.ok === true;
     },
     async reclaimExpired() {
-      const { rows } = await asServiceRole(db, SCOPE, (tx) =>
+      const { rows } = await asService((tx) =>
         sql<{ n: number | string | null }>`select public.reclaim_expired_leases() as n`.execute(tx),
       );
       return Number(rows[0]?.n ?? 0);
     },
     async heartbeat(runningJobs, version, details) {
-      await asServiceRole(db, SCOPE, (tx) =>
+      await asService((tx) =>
         sql`select public.runner_heartbeat(${workerId}, ${runningJobs}, ${version}, ${json(details)}::text::jsonb)`.execute(
           tx,
         ),
       );
     },
     async readyAt(job) {
-      const { rows } = await asServiceRole(db, SCOPE, (tx) =>
+      const { rows } = await asService((tx) =>
         job.kind === "generation"
           ? sql<{
               t: Date | string;

@@ -23,5 +23,6 @@ export function register(program: Command): void {
       });
       proc.logger.log("info", "signal received: shutting down", { signal });
       await proc.shutdown(config.shutdownGraceSeconds * 1000);
+      proc.logger.log("info", "exiting");
     });
 }
