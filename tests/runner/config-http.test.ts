@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { loadRunnerConfig } from "../../training-runner/config.ts";
+import { secretMatches } from "../../training-runner/http.ts";
+import { isRetryable, isTransientDbError } from "../../training-runner/runner.ts";
+import { synthError } from "../../shared/errors.ts";
+import { isPostgresNullSocketWrite } from "../../training-runner/driver-crash-guard.ts";
+
+const base = {
+  DATABASE_URL: "postgres://x@127.0.0.1/db",
+  SUPABASE_URL: "http://127.0.0.1:1",
+  SUPABASE_SERVICE_ROLE_KEY: "k",
+};
+
+describe("runner configuration", () => {
+  it("has the documented defaults", () => {
+    const c = loadRunnerConfig(base);
+    expect(c).toMatchObject({
+      concurrency: 1,
+      port: 8788,
+      host: "127.0.0.1",
+      leaseSeconds: 60,
+      pollSeconds: 5,
+      jobTimeoutSeconds: 3600,
+      shutdownGraceSeconds: 30,
+      kinds: ["generation", "dataset"],
+      webhookSecret: null,
+      anonKey: "k",
+    });
+    expect(c.runnerId).toMatch(/-\d+-[0-9a-f]{6}$/);
+    expect(c.memoryMb).toBeGreaterThan(0);
+  });
+  it("refuses what it cannot use, naming the variable", () => {
+    expect(() => loadRunnerConfig({ ...base, RUNNER_KINDS: "generation,nope" })).toThrow(
+      /runner configuration/,
+    );
+    expect(() => loadRunnerConfig({ ...base, RUNNER_CONCURRENCY: "0" })).toThrow();
+    expect(() => loadRunnerConfig({ SUPABASE_URL: "http://x" })).toThrow();
+  });
+});
+
+describe("the webhook secret", () => {
+  it("matches only the exact secret, whatever the lengths", () => {
+    expect(secretMatches("s3cret-value", "s3cret-value")).toBe(true);
+    expect(secretMatches("s3cret-valuE", "s3cret-value")).toBe(false);
+    expect(secretMatches("s3cret", "s3cret-value")).toBe(false);
+    expect(secretMatches("", "s3cret-value")).toBe(false);
+  });
+});
+
+describe("retry decisions", () => {
+  it("retries transient failures only", () => {
+    expect(isRetryable(synthError("STORAGE_ERROR", "503", { retryable: true }))).toBe(true);
+    expect(isRetryable(synthError("NOT_FOUND", "gone"))).toBe(false);
+    expect(isRetryable(new Error("fetch failed"))).toBe(true);
+    expect(isTransientDbError(Object.assign(new Error("x"), { code: "57P01" }))).toBe(true);
+    expect(isTransientDbError(Object.assign(new Error("x"), { code: "CONNECTION_CLOSED" }))).toBe(true);
+    expect(isTransientDbError(Object.assign(new Error("x"), { code: "22023" }))).toBe(false);
+  });
+  it("recognises only postgres.js's null-socket write as survivable", () => {
+    const e = new TypeError("Cannot read properties of null (reading 'write')");
+    e.stack = `${e.message}\n    at Immediate.nextWrite (file:///app/node_modules/postgres/src/connection.js:255:22)`;
+    expect(isPostgresNullSocketWrite(e)).toBe(true);
+    expect(isPostgresNullSocketWrite(new TypeError("Cannot read properties of null (reading 'write')"))).toBe(
+      false,
+    );
+  });
+});
