@@ -52,7 +52,6 @@ export const runnerEnvSchema = z.object({
   ),
   RUNNER_DB_MAX_CONNECTIONS: z.preprocess(blankIsUnset, z.coerce.number().int().min(2).max(100).default(4)),
   // false behind Supabase's transaction-mode pooler (port 6543), where prepared statements do not survive.
-  RUNNER_DB_PREPARE: z.preprocess(blankIsUnset, z.enum(["true", "false"]).default("true")),
   LOG_LEVEL: z.preprocess(blankIsUnset, z.enum(["debug", "info", "warn", "error"]).default("info")),
 });
 
@@ -74,7 +73,6 @@ export interface RunnerConfig {
   heartbeatSeconds: number;
   kinds: JobKind[];
   dbMaxConnections: number;
-  dbPrepare: boolean;
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -104,7 +102,6 @@ export function loadRunnerConfig(env: Record<string, string | undefined>): Runne
     heartbeatSeconds: e.RUNNER_HEARTBEAT_SECONDS,
     kinds: e.RUNNER_KINDS,
     dbMaxConnections: e.RUNNER_DB_MAX_CONNECTIONS,
-    dbPrepare: e.RUNNER_DB_PREPARE === "true",
     logLevel: e.LOG_LEVEL,
   };
 }

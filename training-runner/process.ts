@@ -1,11 +1,11 @@
 import { serve, type ServerType } from "@hono/node-server";
 import { systemClock, type Clock } from "../shared/platform/clock.ts";
-import { createDb } from "../shared/platform/db.ts";
 import { createLogger, type Logger } from "../shared/platform/logger.ts";
 import { createHttpStorage } from "../shared/platform/storage-http.ts";
 import type { RunnerConfig } from "./config.ts";
 import type { JobExecutor } from "./execution.ts";
 import { createRunnerHttp } from "./http.ts";
+import { createRunnerDb } from "./pg-db.ts";
 import { createRunner, type Runner } from "./runner.ts";
 import type { JobKind } from "./config.ts";
 
@@ -30,15 +30,12 @@ export async function startRunnerProcess(
     sink: options.sink,
     base: { service: "synth-runner" },
   });
-  const url = new URL(config.databaseUrl);
   // Named so an operator (and the fault tests) can find this runner's backends in pg_stat_activity.
-  if (!url.searchParams.has("application_name")) {
-    url.searchParams.set("application_name", `synth-runner:${config.runnerId}`.slice(0, 63));
-  }
-  const db = createDb({
-    url: url.toString(),
+  const { db, close: closeDb } = createRunnerDb({
+    url: config.databaseUrl,
     maxConnections: config.dbMaxConnections,
-    prepare: config.dbPrepare,
+    applicationName: `synth-runner:${config.runnerId}`.slice(0, 63),
+    logger,
   });
   const storage = createHttpStorage({
     url: config.supabaseUrl,
@@ -70,12 +67,7 @@ export async function startRunnerProcess(
       closing ??= (async () => {
         await runner.stop({ graceMs });
         await new Promise<void>((resolve) => server.close(() => resolve()));
-        // A pool holding a connection poisoned by a terminated backend (porsager/postgres#1208) may never
-        // finish ending: the process exits anyway.
-        await Promise.race([
-          db.destroy(),
-          new Promise<void>((resolve) => setTimeout(resolve, 5_000).unref()),
-        ]);
+        await closeDb();
       })();
       return closing;
     },

@@ -1,4 +1,3 @@
-import postgres from "postgres";
 import { isSynthError } from "../shared/errors.ts";
 import type { Clock } from "../shared/platform/clock.ts";
 import type { Db } from "../shared/platform/db.ts";
@@ -7,6 +6,7 @@ import type { StoragePort } from "../shared/platform/storage.ts";
 import type { JobKind, RunnerConfig } from "./config.ts";
 import { RunnerAbort, type AbortReason, type ExecutionContext, type JobExecutor } from "./execution.ts";
 import { createRunnerMetrics, type RunnerMetrics } from "./metrics.ts";
+import { listen, type Listener } from "./pg-db.ts";
 import { createQueue, type ClaimedJob, type Json, type Queue } from "./queue.ts";
 
 export interface RunnerDeps {
@@ -75,8 +75,7 @@ export function createRunner(config: RunnerConfig, deps: RunnerDeps): Runner {
   let wakePending = false;
   let wakeNow: (() => void) | null = null;
   let heartbeatTimer: ReturnType<typeof setInterval> | null = null;
-  let listenSql: postgres.Sql | null = null;
-  let listening = false;
+  let listener: Listener | null = null;
   let lastReclaimMs = -Infinity;
 
   const pollMs = () => config.pollSeconds * 1000 * (0.8 + 0.4 * random());
@@ -390,50 +389,17 @@ export function createRunner(config: RunnerConfig, deps: RunnerDeps): Runner {
     } catch (error) {
       logger.log("warn", "heartbeat failed", { error: describe(error) });
     }
-    await checkListener();
   }
 
-  // postgres.js re-issues LISTEN after a reconnect, but gives up silently when the database is still
-  // down at that moment: the heartbeat looks for the listening backend and starts over without it.
-  async function checkListener(): Promise<void> {
-    if (listenSql === null || stopping) return;
-    try {
-      const rows = await listenSql`select 1 from pg_stat_activity where application_name = ${listenAppName}`;
-      if (rows.length > 0) return;
-    } catch {
-      // The check itself reconnects the listener's pool; nothing to decide on a failure.
-      return;
-    }
-    logger.log("warn", "LISTEN connection missing, listening again");
-    const old = listenSql;
-    listenSql = null;
-    listening = false;
-    void old.end({ timeout: 1 }).catch(() => {});
-    await startListening();
-  }
-
-  async function startListening(): Promise<void> {
-    const client = postgres(config.databaseUrl, {
-      max: 1,
-      onnotice: () => {},
-      connection: { application_name: listenAppName },
+  function startListening(): void {
+    listener = listen({
+      url: config.databaseUrl,
+      channel: "synth_jobs",
+      applicationName: listenAppName,
+      logger,
+      onNotify: () => wake("notify"),
+      onListening: () => wake("listen"),
     });
-    listenSql = client;
-    try {
-      await client.listen(
-        "synth_jobs",
-        () => wake("notify"),
-        () => {
-          listening = true;
-          logger.log("info", "listening on synth_jobs");
-          // Notifications sent while the connection was down are gone: look at the queue now.
-          wake("listen");
-        },
-      );
-    } catch (error) {
-      listening = false;
-      logger.log("warn", "LISTEN failed; polling until the heartbeat retries", { error: describe(error) });
-    }
   }
 
   return {
@@ -446,7 +412,7 @@ export function createRunner(config: RunnerConfig, deps: RunnerDeps): Runner {
         lease_seconds: config.leaseSeconds,
         poll_seconds: config.pollSeconds,
       });
-      await startListening();
+      startListening();
       heartbeatTimer = setInterval(() => void heartbeat(), config.heartbeatSeconds * 1000);
       void heartbeat();
       loopDone = loop();
@@ -465,9 +431,8 @@ export function createRunner(config: RunnerConfig, deps: RunnerDeps): Runner {
       }
       if (heartbeatTimer !== null) clearInterval(heartbeatTimer);
       await heartbeat().catch(() => {});
-      const client = listenSql;
-      listenSql = null;
-      await client?.end({ timeout: 2 }).catch(() => {});
+      await listener?.close();
+      listener = null;
       logger.log("info", "runner stopped");
     },
     wake,
@@ -481,7 +446,7 @@ export function createRunner(config: RunnerConfig, deps: RunnerDeps): Runner {
           attempt: r.job.attempt,
         })),
         stopping,
-        listening,
+        listening: listener?.listening ?? false,
       };
     },
     async dbReachable(timeoutMs = 2000) {

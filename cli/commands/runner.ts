@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { loadRunnerConfig } from "../../training-runner/config.ts";
-import { installDriverCrashGuard } from "../../training-runner/driver-crash-guard.ts";
 import { defaultExecutors } from "../../training-runner/executors.ts";
 import { startRunnerProcess } from "../../training-runner/process.ts";
 
@@ -13,7 +12,6 @@ export function register(program: Command): void {
     .action(async () => {
       const config = loadRunnerConfig(process.env);
       const proc = await startRunnerProcess(config, { execute: defaultExecutors() });
-      installDriverCrashGuard(proc.logger);
       process.stdout.write(
         `${JSON.stringify({ timestamp: new Date().toISOString(), level: "info", message: "ready", runner_id: config.runnerId, url: proc.url })}\n`,
       );

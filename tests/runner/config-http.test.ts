@@ -3,7 +3,6 @@ import { loadRunnerConfig } from "../../training-runner/config.ts";
 import { secretMatches } from "../../training-runner/http.ts";
 import { isRetryable, isTransientDbError } from "../../training-runner/runner.ts";
 import { synthError } from "../../shared/errors.ts";
-import { isPostgresNullSocketWrite } from "../../training-runner/driver-crash-guard.ts";
 
 const base = {
   DATABASE_URL: "postgres://x@127.0.0.1/db",
@@ -55,13 +54,5 @@ describe("retry decisions", () => {
     expect(isTransientDbError(Object.assign(new Error("x"), { code: "57P01" }))).toBe(true);
     expect(isTransientDbError(Object.assign(new Error("x"), { code: "CONNECTION_CLOSED" }))).toBe(true);
     expect(isTransientDbError(Object.assign(new Error("x"), { code: "22023" }))).toBe(false);
-  });
-  it("recognises only postgres.js's null-socket write as survivable", () => {
-    const e = new TypeError("Cannot read properties of null (reading 'write')");
-    e.stack = `${e.message}\n    at Immediate.nextWrite (file:///app/node_modules/postgres/src/connection.js:255:22)`;
-    expect(isPostgresNullSocketWrite(e)).toBe(true);
-    expect(isPostgresNullSocketWrite(new TypeError("Cannot read properties of null (reading 'write')"))).toBe(
-      false,
-    );
   });
 });

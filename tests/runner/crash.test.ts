@@ -52,11 +52,9 @@ describe("a runner killed with SIGKILL in the middle of training", () => {
 });
 
 describe("the runners' database connections terminated mid-run", () => {
-  // Skipped, flaky: with postgres.js 3.4.9 a write to a connection whose backend was terminated can crash
-  // the process (porsager/postgres#1154: survived by training-runner/driver-crash-guard.ts) or hang its
-  // query (#1208: bounded by QUEUE_CALL_TIMEOUT_MS in training-runner/queue.ts). Of the last two runs one
-  // finished every job (but a runner's exit code was 13) and one left jobs unfinished after 90 s.
-  it.skip("reconnect, and every job still finishes", async () => {
+  // Every backend of both runners (pool and LISTEN connection), three times, while jobs train: the
+  // runners' node-postgres pools replace the connections (training-runner/pg-db.ts).
+  it("reconnect, and every job still finishes", async () => {
     const runners = await Promise.all([p.startRunner(), p.startRunner()]);
     const owner = await createOwnerWithDataset(p, smallCsv(100));
     const ids: string[] = [];
