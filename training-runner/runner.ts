@@ -5,6 +5,7 @@ import type { Logger } from "../shared/platform/logger.ts";
 import type { StoragePort } from "../shared/platform/storage.ts";
 import type { JobKind, RunnerConfig } from "./config.ts";
 import { RunnerAbort, type AbortReason, type ExecutionContext, type JobExecutor } from "./execution.ts";
+import { asJobError } from "./job-errors.ts";
 import { createRunnerMetrics, type RunnerMetrics } from "./metrics.ts";
 import { listen, type Listener } from "./pg-db.ts";
 import { createQueue, type ClaimedJob, type Json, type Queue } from "./queue.ts";
@@ -491,9 +492,10 @@ function untilAbortedTooLong<T>(work: Promise<T>, signal: AbortSignal): Promise<
  * fail again. Errors without a code (a dropped connection, a fetch failure) are transient until
  * max_attempts says otherwise.
  */
+/** The executor's rule (training-runner/job-errors.ts), and a database outage passes too. */
 export function isRetryable(error: unknown): boolean {
-  if (isSynthError(error)) return error.details.retryable === true || error.code === "DB_ERROR";
-  return true;
+  if (isSynthError(error, "DB_ERROR")) return true;
+  return asJobError(error).details.retryable === true;
 }
 
 export function errorJson(error: unknown): Record<string, Json> {
