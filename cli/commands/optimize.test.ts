@@ -237,6 +237,14 @@ describe("synth optimize", () => {
     expect(bad.stderr).toMatch(/error INVALID_MODEL_CONFIG/);
   });
 
+  it("--time-budget stops starting new trials", async () => {
+    const out = join(dir, "budget.json");
+    const { code, stderr } = await copula("grid", 4, out, "--time-budget", "0s");
+    expect(code, stderr).toBe(0);
+    expect(stderr).toMatch(/time budget of 0s spent; 0 trials/);
+    expect(read(out)).toMatchObject({ best: null, trials: [], pareto: [] });
+  });
+
   it("bad input is a typed error before any trial", async () => {
     const out = join(dir, "bad.json");
     const cases: [string[], RegExp][] = [
