@@ -100,6 +100,17 @@ export function parseFlags<T extends z.ZodType>(schema: T, raw: unknown): z.outp
 /** Keys of a point that are transformer options (the Gaussian copula's codec switches), not model hyperparameters. */
 const TRANSFORMER_KEYS = new Set(Object.keys(transformerOptionsSchema.shape));
 
+/** A point's options split into the model's hyperparameters and the transformer's options. */
+export function splitModelOptions(options: Record<string, unknown>): {
+  modelConfig: Record<string, unknown>;
+  transformer: Record<string, unknown>;
+} {
+  const out = { modelConfig: {} as Record<string, unknown>, transformer: {} as Record<string, unknown> };
+  for (const [k, v] of Object.entries(options))
+    (TRANSFORMER_KEYS.has(k) ? out.transformer : out.modelConfig)[k] = v;
+  return out;
+}
+
 /** A `synth optimize` result: its best parameters are the configuration. */
 const bestFileSchema = z.object({
   study: z.object({ model: modelKindSchema }).loose().optional(),
@@ -150,11 +161,7 @@ export async function resolveConfig(config: string, model: ModelKind | undefined
       );
     params = plain.data;
   }
-  const out: ResolvedConfig = { modelConfig: {}, transformer: {}, fromBest: isBest };
-  if (tunedFor !== undefined) out.model = tunedFor;
-  for (const [k, v] of Object.entries(params))
-    (TRANSFORMER_KEYS.has(k) ? out.transformer : out.modelConfig)[k] = v;
-  return out;
+  return { ...splitModelOptions(params), fromBest: isBest, ...(tunedFor ? { model: tunedFor } : {}) };
 }
 
 async function readConfigFile(path: string): Promise<string> {

@@ -12,7 +12,6 @@ import { qualityReport } from "../../shared/metrics/quality.ts";
 import { mlEfficacy } from "../../shared/metrics/ml/ml-efficacy.ts";
 import { modelKindSchema, type ModelKind } from "../../shared/synth/models.ts";
 import { Synthesizer } from "../../shared/synth/synthesizer.ts";
-import { transformerOptionsSchema } from "../../shared/synth/transformer/transformer.ts";
 import { METHODS, createOptimizer, fromTrials, type TrialInput } from "../../shared/tuning/optimizer.ts";
 import {
   defaultSpaceInput,
@@ -23,7 +22,7 @@ import {
 } from "../../shared/tuning/space.ts";
 import { evaluateObjective } from "../../shared/tuning/objective.ts";
 import { paretoFront } from "../../shared/tuning/pareto.ts";
-import { abortOnSigint, parseFlags, prepareBackend, readTableFile } from "../synth-io.ts";
+import { abortOnSigint, parseFlags, prepareBackend, readTableFile, splitModelOptions } from "../synth-io.ts";
 import { readDataFile, dataLimitsFromEnv } from "../data-file.ts";
 
 /**
@@ -140,8 +139,6 @@ function split(table: Table, seed: number): { train: Table; holdout: Table } {
     );
   return { train: takeRows(table, order.subarray(0, cut)), holdout: takeRows(table, order.subarray(cut)) };
 }
-
-const TRANSFORMER_KEYS = new Set(Object.keys(transformerOptionsSchema.shape));
 
 async function readPrevious(out: string, study: Study): Promise<TrialRecord[]> {
   let text: string;
@@ -305,9 +302,7 @@ interface TrialContext {
 
 async function runTrial(params: Params, c: TrialContext): Promise<TrialRecord> {
   const options = toModelOptions(c.flags.model, params);
-  const modelConfig: Record<string, unknown> = {};
-  const transformer: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(options)) (TRANSFORMER_KEYS.has(k) ? transformer : modelConfig)[k] = v;
+  const { modelConfig, transformer } = splitModelOptions(options);
   const t0 = performance.now();
   let synth: Synthesizer;
   try {
