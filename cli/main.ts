@@ -6,6 +6,7 @@ import * as evaluate from "./commands/evaluate.ts";
 import * as fit from "./commands/fit.ts";
 import * as generate from "./commands/generate.ts";
 import * as inspect from "./commands/inspect.ts";
+import * as optimize from "./commands/optimize.ts";
 import * as runner from "./commands/runner.ts";
 import * as sample from "./commands/sample.ts";
 
@@ -19,7 +20,17 @@ export interface CommandModule {
  * run time: a reader sees them all here, and a bundler follows static imports. A new command file goes here too
  * (main.test.ts fails until it does).
  */
-export const COMMANDS: readonly CommandModule[] = [api, db, evaluate, fit, generate, inspect, runner, sample];
+export const COMMANDS: readonly CommandModule[] = [
+  api,
+  db,
+  evaluate,
+  fit,
+  generate,
+  inspect,
+  optimize,
+  runner,
+  sample,
+];
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command()

@@ -3,7 +3,7 @@
  * writing the synthetic table in the format its file name asks for, the fit options, and progress
  * reporting (a bar on a terminal, one plain line per epoch otherwise, e.g. in CI logs).
  */
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { z } from "zod";
 import { synthError } from "../shared/errors.ts";
 import { writeTable } from "../shared/data/write.ts";
@@ -13,6 +13,8 @@ import type { TableMetadata } from "../shared/data/metadata.ts";
 import type { EpochProgress } from "../shared/synth/matrix-model.ts";
 import { isNeural, modelKindSchema, type ModelKind } from "../shared/synth/models.ts";
 import { Synthesizer, type SynthesizerOptions } from "../shared/synth/synthesizer.ts";
+import { transformerOptionsSchema } from "../shared/synth/transformer/transformer.ts";
+import { toModelOptions } from "../shared/tuning/space.ts";
 import type { PrivacyGuardReport } from "../shared/synth/privacy-guard.ts";
 import { initNodeBackend } from "./tf-backend.ts";
 import { loadDataFile, readMetadataFile } from "./data-file.ts";
@@ -70,7 +72,8 @@ const int = (name: string) =>
     .transform((v) => Number(v));
 
 export const fitFlagsSchema = z.object({
-  model: modelKindSchema.default("gaussian_copula"),
+  /** Absent: gaussian_copula, or the model a --config best.json was tuned for. */
+  model: modelKindSchema.optional(),
   epochs: int("--epochs").optional(),
   batchSize: int("--batch-size").optional(),
   seed: int("--seed").optional(),
@@ -94,30 +97,116 @@ export function parseFlags<T extends z.ZodType>(schema: T, raw: unknown): z.outp
   return parsed.data;
 }
 
-/** Synthesizer options from the flags; --config takes a JSON object of model hyperparameters. */
-export function synthesizerOptions(flags: FitFlags): SynthesizerOptions {
-  let modelConfig: Record<string, unknown> = {};
-  if (flags.config !== undefined) {
-    try {
-      modelConfig = z.record(z.string(), z.unknown()).parse(JSON.parse(flags.config));
-    } catch (error) {
+/** Keys of a point that are transformer options (the Gaussian copula's codec switches), not model hyperparameters. */
+const TRANSFORMER_KEYS = new Set(Object.keys(transformerOptionsSchema.shape));
+
+/** A point's options split into the model's hyperparameters and the transformer's options. */
+export function splitModelOptions(options: Record<string, unknown>): {
+  modelConfig: Record<string, unknown>;
+  transformer: Record<string, unknown>;
+} {
+  const out = { modelConfig: {} as Record<string, unknown>, transformer: {} as Record<string, unknown> };
+  for (const [k, v] of Object.entries(options))
+    (TRANSFORMER_KEYS.has(k) ? out.transformer : out.modelConfig)[k] = v;
+  return out;
+}
+
+/** A `synth optimize` result: its best parameters are the configuration. */
+const bestFileSchema = z.object({
+  study: z.object({ model: modelKindSchema }).loose().optional(),
+  best: z.object({ params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])) }).loose(),
+});
+
+export interface ResolvedConfig {
+  modelConfig: Record<string, unknown>;
+  transformer: Record<string, unknown>;
+  /** The model a best.json was tuned for. */
+  model?: ModelKind;
+  fromBest: boolean;
+}
+
+/**
+ * --config: inline JSON or a file holding it; either a JSON object of hyperparameters or a `synth optimize`
+ * best.json, whose `best.params` are mapped by toModelOptions (`learning_rate` to the model's rates). Keys
+ * that are transformer options (enforceRounding, enforceMinMaxValues, ...) go to the transformer.
+ */
+export async function resolveConfig(config: string, model: ModelKind | undefined): Promise<ResolvedConfig> {
+  const text = config.trimStart().startsWith("{") ? config : await readConfigFile(config);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw synthError("INVALID_MODEL_CONFIG", "--config must be JSON (inline or a file)", {}, error);
+  }
+  const best = bestFileSchema.safeParse(json);
+  let params: Record<string, unknown>;
+  let tunedFor: ModelKind | undefined;
+  const isBest = best.success && json !== null && typeof json === "object" && "trials" in json;
+  if (isBest) {
+    tunedFor = best.data.study?.model;
+    params = toModelOptions(tunedFor ?? model ?? "gaussian_copula", best.data.best.params);
+  } else {
+    if (
+      json !== null &&
+      typeof json === "object" &&
+      "best" in json &&
+      (json as { best: unknown }).best === null
+    )
+      throw synthError("INVALID_MODEL_CONFIG", "this best.json has no feasible best trial (best is null)");
+    const plain = z.record(z.string(), z.unknown()).safeParse(json);
+    if (!plain.success)
       throw synthError(
         "INVALID_MODEL_CONFIG",
-        "--config must be a JSON object of hyperparameters",
-        {},
-        error,
+        "--config must be a JSON object of hyperparameters or a best.json",
       );
-    }
+    params = plain.data;
   }
-  if (isNeural(flags.model)) {
+  return { ...splitModelOptions(params), fromBest: isBest, ...(tunedFor ? { model: tunedFor } : {}) };
+}
+
+async function readConfigFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (cause) {
+    throw synthError(
+      "INVALID_MODEL_CONFIG",
+      `--config is neither inline JSON nor a readable file: ${path}`,
+      { path },
+      cause,
+    );
+  }
+}
+
+/** Synthesizer options from the flags; --config (resolveConfig) is overridden by explicit flags. */
+export async function synthesizerOptions(flags: FitFlags): Promise<SynthesizerOptions> {
+  const resolved =
+    flags.config !== undefined
+      ? await resolveConfig(flags.config, flags.model)
+      : { modelConfig: {}, transformer: {}, fromBest: false };
+  const modelConfig = resolved.modelConfig;
+  if (resolved.model !== undefined && flags.model !== undefined && resolved.model !== flags.model) {
+    throw synthError(
+      "INVALID_MODEL_CONFIG",
+      `the --config best.json was tuned for ${resolved.model}, not --model ${flags.model}`,
+      { tunedFor: resolved.model, model: flags.model },
+    );
+  }
+  const model = flags.model ?? resolved.model ?? "gaussian_copula";
+  if (isNeural(model)) {
     if (flags.epochs !== undefined) modelConfig.epochs = flags.epochs;
     if (flags.batchSize !== undefined) modelConfig.batch_size = flags.batchSize;
   } else if (flags.epochs !== undefined || flags.batchSize !== undefined) {
     process.stderr.write("note: --epochs and --batch-size apply to ctgan and tvae only\n");
   }
+  if (flags.config !== undefined) {
+    process.stderr.write(
+      `config${resolved.fromBest ? " (best.json best.params)" : ""}: model ${JSON.stringify(modelConfig)} transformer ${JSON.stringify(resolved.transformer)}\n`,
+    );
+  }
   return {
-    model: flags.model,
+    model,
     modelConfig,
+    transformer: resolved.transformer,
     seed: flags.seed ?? 0,
     privacy: {
       guard: flags.privacyGuard,
@@ -203,11 +292,12 @@ export async function fitFromFlags(
   metadata: TableMetadata,
   flags: FitFlags,
 ): Promise<Synthesizer> {
-  await prepareBackend(flags.model, flags.backend);
+  const options = await synthesizerOptions(flags);
+  await prepareBackend(options.model ?? "gaussian_copula", flags.backend);
   const progress = progressReporter();
   const abort = abortOnSigint();
   try {
-    const synth = await Synthesizer.fit(table, metadata, synthesizerOptions(flags), {
+    const synth = await Synthesizer.fit(table, metadata, options, {
       onEpoch: progress.onEpoch,
       signal: abort.signal,
     });

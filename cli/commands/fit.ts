@@ -5,7 +5,10 @@ import { fitFlagsSchema, fitFromFlags, parseFlags, readTableFile } from "../synt
 
 export function addFitOptions(command: Command): Command {
   return command
-    .option("--model <model>", "ctgan | tvae | gaussian_copula", "gaussian_copula")
+    .option(
+      "--model <model>",
+      "ctgan | tvae | gaussian_copula (default gaussian_copula, or the model a --config best.json was tuned for)",
+    )
     .option("--epochs <n>", "training epochs (ctgan, tvae; reference default 300)")
     .option(
       "--batch-size <n>",
@@ -13,7 +16,10 @@ export function addFitOptions(command: Command): Command {
     )
     .option("--seed <n>", "random seed (same data, options and seed: same model)", "0")
     .option("--metadata <file>", "column metadata JSON (SDV single-table format or synth's own)")
-    .option("--config <json>", "more hyperparameters as JSON, e.g. '{\"generator_dim\":[128,128]}'")
+    .option(
+      "--config <json|file>",
+      "hyperparameters as inline JSON or a JSON file, e.g. '{\"generator_dim\":[128,128]}', or a `synth optimize` best.json (its best.params); explicit flags override it",
+    )
     .option("--time-budget <seconds>", "stop training after this long, keeping the model")
     .option("--backend <backend>", "tfjs backend: wasm | cpu", "wasm")
     .option(
@@ -39,6 +45,6 @@ export function register(program: Command): void {
     const synth = await fitFromFlags(table, metadata, flags);
     await writeFile(String(raw.out), encodeArtifact(synth));
     synth.dispose();
-    process.stderr.write(`wrote ${String(raw.out)} (${flags.model}, ${table.columns.length} columns)\n`);
+    process.stderr.write(`wrote ${String(raw.out)} (${synth.kind}, ${table.columns.length} columns)\n`);
   });
 }

@@ -49,7 +49,7 @@ export function register(program: Command): void {
     await writeTableFile(out, synth.metadata, flags.out, { excelSafeCsv: flags.excelSafeCsv });
     synth.dispose();
     process.stderr.write(
-      `wrote ${out.data[0]?.length ?? 0} synthetic rows to ${flags.out} (${flags.model})\n`,
+      `wrote ${out.data[0]?.length ?? 0} synthetic rows to ${flags.out} (${synth.kind})\n`,
     );
     process.stderr.write(guardSummary(out.data[0]?.length ?? 0, privacy));
     if (flags.report !== undefined || flags.html !== undefined) {
