@@ -17,6 +17,7 @@ import {
   checkBucketLimits,
   dryRun,
   findRow,
+  findRowsLike,
   folderPrefix,
   likePrefix,
   noSuchKey,
@@ -27,7 +28,6 @@ import {
   writeRow,
   type Identity,
   type ListEntry,
-  type ObjectRow,
   type Runner,
   type StoredObject,
 } from "./object-rows.ts";
@@ -211,32 +211,14 @@ function diskBlobStore(
       const b = bucketSchema.parse(bucket);
       limit = Math.max(0, Math.floor(limit));
       const under = folderPrefix(prefix);
-      const rows = await (
-        await asCaller()
-      )((tx) =>
-        sql<ObjectRow>`select id, name, version, metadata, created_at, updated_at, last_accessed_at
-                         from storage.objects
-                        where bucket_id = ${b} and name like ${likePrefix(under)} escape '\\'
-                        order by name collate "C" limit ${limit}`
-          .execute(tx)
-          .then((r) => r.rows),
-      ).catch(rethrowDb(b, prefix));
+      const rows = await findRowsLike(await asCaller(), b, likePrefix(under), limit, prefix);
       return rows.map((row) => storedObject(row).info);
     },
 
     async listLevel(bucket, prefix, { limit, offset, search = "" }) {
       const b = bucketSchema.parse(bucket);
       const under = folderPrefix(prefix);
-      const rows = await (
-        await asCaller()
-      )((tx) =>
-        sql<ObjectRow>`select id, name, version, metadata, created_at, updated_at, last_accessed_at
-                         from storage.objects
-                        where bucket_id = ${b} and name like ${likePrefix(under + search)} escape '\\'
-                        order by name collate "C"`
-          .execute(tx)
-          .then((r) => r.rows),
-      ).catch(rethrowDb(b, prefix));
+      const rows = await findRowsLike(await asCaller(), b, likePrefix(under + search), null, prefix);
       return oneLevel(rows, under).slice(offset, offset + limit);
     },
 

@@ -170,6 +170,24 @@ export async function findRow(as: Runner, bucket: Bucket, path: string): Promise
   return rows[0] ?? null;
 }
 
+/** The rows whose names match `pattern` (a LIKE pattern, `\\` escaping), in byte order, at most `limit`. */
+export async function findRowsLike(
+  as: Runner,
+  bucket: Bucket,
+  pattern: string,
+  limit: number | null,
+  what: string,
+): Promise<ObjectRow[]> {
+  return as((tx) =>
+    sql<ObjectRow>`select id, name, version, metadata, created_at, updated_at, last_accessed_at
+                     from storage.objects
+                    where bucket_id = ${bucket} and name like ${pattern} escape '\\'
+                    order by name collate "C" limit ${limit}`
+      .execute(tx)
+      .then((r) => r.rows),
+  ).catch(rethrowDb(bucket, what));
+}
+
 export function storedObject(row: ObjectRow): StoredObject {
   const metadata = row.metadata ?? {};
   const updated = row.updated_at ?? null;

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { validationError } from "../../shared/errors.ts";
 import type { DiskStorage } from "./disk-store.ts";
+import { objectHeaders } from "./object-response.ts";
 import { storageErrorBody } from "./storage-error-body.ts";
 
 /**
@@ -14,13 +15,7 @@ export function signedDownloadRoute(storage: DiskStorage): Hono {
       const { bucket, path } = objectOfUrl(c.req.url, "/storage/v1/object/sign/");
       const { object, bytes } = await storage.readSigned(c.req.query("token") ?? "", bucket, path);
       const download = c.req.query("download");
-      const headers: Record<string, string> = {
-        "content-type": object.info.contentType ?? "application/octet-stream",
-        "content-length": String(bytes.byteLength),
-      };
-      if (typeof object.metadata.eTag === "string") headers.etag = object.metadata.eTag;
-      if (typeof object.metadata.cacheControl === "string")
-        headers["cache-control"] = object.metadata.cacheControl;
+      const headers = objectHeaders(object, bytes);
       if (download !== undefined) {
         const name = download === "" ? (path.split("/").pop() ?? path) : download;
         headers["content-disposition"] = `attachment; filename*=UTF-8''${encodeURIComponent(name)}`;

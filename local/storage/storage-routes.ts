@@ -3,6 +3,7 @@ import { z } from "zod";
 import { synthError } from "../../shared/errors.ts";
 import { bucketSchema, type Bucket } from "../../shared/platform/storage.ts";
 import type { DiskBlobStore, DiskStorage } from "./disk-store.ts";
+import { objectHeaders } from "./object-response.ts";
 import { objectOfUrl, signedDownloadRoute } from "./signed-download-route.ts";
 import { storageErrorBody } from "./storage-error-body.ts";
 
@@ -82,13 +83,7 @@ export function storageRoutes(storage: DiskStorage): Hono {
   const download = (base: string) => async (c: Context) => {
     const { bucket, path } = target(c, base);
     const { object, bytes } = await caller(c).read(bucket, path);
-    const headers: Record<string, string> = {
-      "content-type": object.info.contentType ?? "application/octet-stream",
-      "content-length": String(bytes.byteLength),
-    };
-    if (typeof object.metadata.eTag === "string") headers.etag = object.metadata.eTag;
-    if (typeof object.metadata.cacheControl === "string")
-      headers["cache-control"] = object.metadata.cacheControl;
+    const headers = objectHeaders(object, bytes);
     if (object.info.updatedAt !== null)
       headers["last-modified"] = new Date(object.info.updatedAt).toUTCString();
     return new Response(bytes as Uint8Array<ArrayBuffer>, { status: 200, headers });
