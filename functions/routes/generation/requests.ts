@@ -2,23 +2,13 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps, ApiApp } from "../../deps.ts";
 import { envelopeOf } from "../../envelope.ts";
 import { asCaller, ok, pageWindow, requireUser } from "../../context.ts";
+import { pageOf, pageQuery } from "../paging.ts";
 import { authErrors, validationErrors } from "../responses.ts";
 import { generationRequestSchema, jobStatusSchema, toGenerationRequest } from "./request-shape.ts";
 
-const querySchema = z.object({
-  page: z.coerce.number().int().min(1).default(1),
-  page_size: z.coerce.number().int().min(1).max(100).default(20),
-  status: jobStatusSchema.optional(),
-});
+const querySchema = z.object({ ...pageQuery, status: jobStatusSchema.optional() });
 
-const pageSchema = z
-  .object({
-    items: z.array(generationRequestSchema),
-    page: z.number().int(),
-    page_size: z.number().int(),
-    total: z.number().int(),
-  })
-  .openapi("GenerationRequestPage");
+const pageSchema = pageOf(generationRequestSchema).openapi("GenerationRequestPage");
 
 export const route = createRoute({
   method: "get",

@@ -4,25 +4,15 @@ import { DATASET_STATUSES } from "../../../shared/platform/schema.ts";
 import { asCaller, ok, pageWindow, requireUser } from "../../context.ts";
 import type { AppDeps, ApiApp } from "../../deps.ts";
 import { envelopeOf } from "../../envelope.ts";
+import { pageOf, pageQuery } from "../paging.ts";
 import { authErrors, validationErrors } from "../responses.ts";
 import { datasetSummarySchema, SUMMARY_COLUMNS, toDatasetSummary } from "./dataset-shape.ts";
 
 export const listQuerySchema = z
-  .object({
-    page: z.coerce.number().int().min(1).default(1).openapi({ example: 1 }),
-    page_size: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),
-    status: z.enum(DATASET_STATUSES).optional(),
-  })
+  .object({ ...pageQuery, status: z.enum(DATASET_STATUSES).optional() })
   .openapi("ListDatasetsQuery");
 
-const datasetPageSchema = z
-  .object({
-    items: z.array(datasetSummarySchema),
-    page: z.number().int(),
-    page_size: z.number().int(),
-    total: z.number().int(),
-  })
-  .openapi("DatasetPage");
+const datasetPageSchema = pageOf(datasetSummarySchema).openapi("DatasetPage");
 
 export const route = createRoute({
   method: "get",
