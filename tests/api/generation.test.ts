@@ -174,14 +174,16 @@ describe("POST /generation/start", () => {
   });
 
   it("puts the request in pending_approval when the platform requires approval", async () => {
-    const user = await h.user();
-    const dataset = await readyDataset(h, user);
-    await h.su`update public.platform_settings set value = 'true' where key = 'generation_requires_approval'`;
+    // A database of its own: CI runs every file on one database at once, and this setting is platform-wide.
+    const own = await createHarness({ ownDatabase: true });
     let res: ApiResponse;
     try {
-      res = await post(h, "/generation/start", user, startBody(dataset));
+      const user = await own.user();
+      const dataset = await readyDataset(own, user);
+      await own.su`update public.platform_settings set value = 'true' where key = 'generation_requires_approval'`;
+      res = await post(own, "/generation/start", user, startBody(dataset));
     } finally {
-      await h.su`update public.platform_settings set value = 'false' where key = 'generation_requires_approval'`;
+      await own.close();
     }
     expect(res.status).toBe(201);
     expect(res.body.data).toMatchObject({ status: "pending_approval" });

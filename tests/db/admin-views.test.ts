@@ -5,6 +5,7 @@ import { asServiceRole, asUser, type JwtClaims } from "../../shared/platform/db.
 import {
   createDataset,
   createGeneration,
+  createPendingGeneration,
   createUser,
   openDb,
   sqlState,
@@ -48,16 +49,7 @@ const queueAs = (claims: JwtClaims) =>
     async (tx) => (await sql<QueueRow>`select * from public.admin_queue`.execute(tx)).rows,
   );
 
-/** A request with approval required (the platform setting, switched on only around the insert). */
-async function pendingGeneration(owner: TestUser): Promise<string> {
-  const dataset = await createDataset(fx.su, owner.id);
-  await fx.su`update public.platform_settings set value = 'true' where key = 'generation_requires_approval'`;
-  try {
-    return await createGeneration(fx.su, owner.id, dataset);
-  } finally {
-    await fx.su`update public.platform_settings set value = 'false' where key = 'generation_requires_approval'`;
-  }
-}
+const pendingGeneration = (owner: TestUser): Promise<string> => createPendingGeneration(fx.su, owner.id);
 
 describe("admin_queue", () => {
   it("lists active jobs of both queues: a user sees their own, an admin everyone's", async () => {

@@ -70,6 +70,26 @@ export async function createGeneration(
   return row.id;
 }
 
+/**
+ * A generation request waiting for approval. The platform setting is switched on and off inside one
+ * transaction, so no other test (CI runs every file on one database at once) ever sees approval required.
+ */
+export async function createPendingGeneration(
+  su: postgres.Sql,
+  ownerId: string,
+  datasetId?: string,
+): Promise<string> {
+  const dataset = datasetId ?? (await createDataset(su, ownerId));
+  return su.begin(async (tx) => {
+    await tx`update public.platform_settings set value = 'true' where key = 'generation_requires_approval'`;
+    const [row] = await tx<{ id: string }[]>`
+      insert into public.generation_requests (owner_id, dataset_id, model_type, sample_size)
+      values (${ownerId}, ${dataset}, 'ctgan', 100) returning id`;
+    await tx`update public.platform_settings set value = 'false' where key = 'generation_requires_approval'`;
+    return row.id;
+  }) as Promise<string>;
+}
+
 /** The SQLSTATE of a rejected database call (postgres.js errors carry it as `code`). */
 export async function sqlState(promise: Promise<unknown>): Promise<string> {
   try {

@@ -10,6 +10,7 @@ import { tvaeOptionsSchema } from "../../shared/synth/tvae.ts";
 import {
   createDataset,
   createGeneration,
+  createPendingGeneration,
   createUser,
   openDb,
   sqlState,
@@ -206,14 +207,7 @@ describe("account erasure", () => {
     await su`insert into storage.objects (bucket_id, name, owner)
              values ('datasets', ${`${user.id}/${randomUUID()}.csv`}, ${user.id})`;
     // As an admin: a decision on another user's request and a settings change, both logged.
-    await su`update public.platform_settings set value = 'true' where key = 'generation_requires_approval'`;
-    let pending: string;
-    try {
-      const otherDataset = await createDataset(su, other.id);
-      pending = await createGeneration(su, other.id, otherDataset);
-    } finally {
-      await su`update public.platform_settings set value = 'false' where key = 'generation_requires_approval'`;
-    }
+    const pending = await createPendingGeneration(su, other.id);
     await asUser(fx.db, user.claims, (tx) =>
       sql`select public.decide_generation_request(${pending}::uuid, false, 'no')`.execute(tx),
     );
@@ -843,13 +837,7 @@ describe("approval by another admin only", () => {
     const admin = await createUser(fx.su, { admin: true });
     const second = await createUser(fx.su, { admin: true });
     const dataset = await createDataset(fx.su, admin.id);
-    await fx.su`update public.platform_settings set value = 'true' where key = 'generation_requires_approval'`;
-    let own: string;
-    try {
-      own = await createGeneration(fx.su, admin.id, dataset);
-    } finally {
-      await fx.su`update public.platform_settings set value = 'false' where key = 'generation_requires_approval'`;
-    }
+    const own = await createPendingGeneration(fx.su, admin.id, dataset);
     for (const approve of [true, false]) {
       const refused = await asUser(fx.db, admin.claims, (tx) =>
         sql`select public.decide_generation_request(${own}::uuid, ${approve}, 'mine')`.execute(tx),
