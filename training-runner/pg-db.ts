@@ -3,6 +3,7 @@ import pg from "pg";
 import type { Db } from "../shared/platform/db.ts";
 import type { Database } from "../shared/platform/schema.ts";
 import type { Logger } from "../shared/platform/logger.ts";
+import type { ListenFn, ListenHandlers, Listener } from "../shared/platform/notifications.ts";
 
 /**
  * The runner's database: kysely over node-postgres rather than postgres.js. A runner must ride out its
@@ -52,19 +53,9 @@ export function createRunnerDb(options: {
  * growing delay (1 s to 30 s), and every (re)start calls `onListening`, because notifications sent while
  * it was down are gone and the queue must be looked at.
  */
-export interface Listener {
-  readonly listening: boolean;
-  close(): Promise<void>;
-}
-
-export function listen(options: {
-  url: string;
-  channel: string;
-  applicationName: string;
-  logger: Logger;
-  onNotify: () => void;
-  onListening: () => void;
-}): Listener {
+export function listen(
+  options: { url: string; channel: string; applicationName: string; logger: Logger } & ListenHandlers,
+): Listener {
   let client: pg.Client | null = null;
   let listening = false;
   let closed = false;
@@ -98,7 +89,7 @@ export function listen(options: {
     c.on("error", (error) => lost(c, error.message));
     c.on("end", () => lost(c, "connection ended"));
     c.on("notification", (message) => {
-      if (message.channel === options.channel) options.onNotify();
+      if (message.channel === options.channel) options.onNotify(message.payload ?? "");
     });
     try {
       await c.connect();
@@ -131,4 +122,9 @@ export function listen(options: {
       }
     },
   };
+}
+
+/** The ListenFn of a PostgreSQL server at url: one self-healing connection per channel. */
+export function pgListen(options: { url: string; applicationName: string; logger: Logger }): ListenFn {
+  return (channel, handlers) => listen({ ...options, channel, ...handlers });
 }

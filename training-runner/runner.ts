@@ -7,7 +7,8 @@ import type { JobKind, RunnerConfig } from "./config.ts";
 import { RunnerAbort, type AbortReason, type ExecutionContext, type JobExecutor } from "./execution.ts";
 import { asJobError } from "./job-errors.ts";
 import { createRunnerMetrics, type RunnerMetrics } from "./metrics.ts";
-import { listen, type Listener } from "./pg-db.ts";
+import type { ListenFn, Listener } from "../shared/platform/notifications.ts";
+import { pgListen } from "./pg-db.ts";
 import { createQueue, type ClaimedJob, type Json, type Queue } from "./queue.ts";
 
 export interface RunnerDeps {
@@ -18,6 +19,8 @@ export interface RunnerDeps {
   /** One executor per job kind; a claimed job of a kind without one fails (not retryable). */
   execute?: Partial<Record<JobKind, JobExecutor>>;
   queue?: Queue;
+  /** Wake-ups on the synth_jobs channel; by default a LISTEN connection to config.databaseUrl. */
+  listen?: ListenFn;
   version?: string;
   random?: () => number;
 }
@@ -393,11 +396,9 @@ export function createRunner(config: RunnerConfig, deps: RunnerDeps): Runner {
   }
 
   function startListening(): void {
-    listener = listen({
-      url: config.databaseUrl,
-      channel: "synth_jobs",
-      applicationName: listenAppName,
-      logger,
+    const listenOn =
+      deps.listen ?? pgListen({ url: config.databaseUrl, applicationName: listenAppName, logger });
+    listener = listenOn("synth_jobs", {
       onNotify: () => wake("notify"),
       onListening: () => wake("listen"),
     });
