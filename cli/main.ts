@@ -9,6 +9,7 @@ import * as inspect from "./commands/inspect.ts";
 import * as optimize from "./commands/optimize.ts";
 import * as runner from "./commands/runner.ts";
 import * as sample from "./commands/sample.ts";
+import * as serve from "./commands/serve.ts";
 
 /** A command module exports `register(program)`. */
 export interface CommandModule {
@@ -30,6 +31,7 @@ export const COMMANDS: readonly CommandModule[] = [
   optimize,
   runner,
   sample,
+  serve,
 ];
 
 export async function main(argv: string[]): Promise<number> {

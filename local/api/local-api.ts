@@ -1,20 +1,12 @@
 import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
-import { jwtVerify } from "jose";
-import { join } from "node:path";
 import { createApp } from "../../functions/app.ts";
 import { loadApiConfig, type ApiConfig } from "../../functions/config.ts";
 import type { AppDeps } from "../../functions/deps.ts";
 import { createSupabaseDeps } from "../../functions/production-deps.ts";
-import { createRequestLogWriter } from "../../functions/request-log.ts";
-import { systemClock } from "../../shared/platform/clock.ts";
 import { createDb } from "../../shared/platform/db.ts";
-import { createJwtVerifier } from "../../shared/platform/jwt.ts";
-import { mintApiKey } from "../../shared/platform/jwt-mint.ts";
-import { createLogger } from "../../shared/platform/logger.ts";
-import { createPgAuthAdmin } from "../auth/pg-auth-admin.ts";
 import { loadOrCreateJwtSecret } from "../jwt-secret.ts";
-import { createDiskStorage } from "../storage/disk-store.ts";
+import { createLocalDeps } from "./local-deps.ts";
 import { storageRoutes } from "../storage/storage-routes.ts";
 
 export interface LocalApiOptions {
@@ -55,40 +47,18 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     root = new Hono();
   } else {
     const secret = await loadOrCreateJwtSecret(options.dataDir, options.env.SUPABASE_JWT_SECRET);
-    config = loadApiConfig({
-      ...options.env,
-      SUPABASE_URL: options.env.SUPABASE_URL ?? publicUrl,
-      SUPABASE_ANON_KEY: await mintApiKey(secret, "anon"),
-      SUPABASE_SERVICE_ROLE_KEY: await mintApiKey(secret, "service_role"),
-      SUPABASE_DB_URL: options.databaseUrl,
-      SUPABASE_JWT_SECRET: secret,
-      SYNTH_DB_PREPARE: options.env.SYNTH_DB_PREPARE ?? "true",
-      SYNTH_PUBLIC_PREFIX: options.env.SYNTH_PUBLIC_PREFIX ?? "",
+    const local = await createLocalDeps({
+      openDb: (c) => createDb({ url: c.dbUrl, maxConnections: c.dbMaxConnections, prepare: c.dbPrepare }),
+      secret,
+      publicUrl,
+      dataDir: options.dataDir,
+      databaseUrl: options.databaseUrl,
+      env: options.env,
+      publicPrefix: "",
+      logSink: options.logSink,
     });
-    const logger = createLogger({ level: config.logLevel, sink: options.logSink });
-    const db = createDb({
-      url: config.dbUrl,
-      maxConnections: config.dbMaxConnections,
-      prepare: config.dbPrepare,
-    });
-    const verifier = createJwtVerifier({ secret, audience: config.jwt.audience, issuer: config.jwt.issuer });
-    const storage = createDiskStorage({
-      root: join(options.dataDir, "storage"),
-      db,
-      verify: (token) => verifyStorageBearer(token, secret, verifier),
-      jwtSecret: secret,
-      publicUrl: config.supabaseUrl,
-    });
-    deps = {
-      config,
-      db,
-      storage,
-      authAdmin: createPgAuthAdmin(db),
-      verifier,
-      clock: systemClock,
-      logger,
-      requestLog: createRequestLogWriter({ db, logger }),
-    };
+    ({ config, deps } = local);
+    const storage = local.storage;
     root = new Hono();
     root.route("/", storageRoutes(storage));
   }
@@ -110,31 +80,4 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       await deps.db.destroy();
     },
   };
-}
-
-/**
- * Storage's bearer: a user's access token (the verifier's rules), or an API key of this project. Supabase
- * Storage accepts the service_role and anon keys as bearers (that is how the runner's HTTP adapter acts as
- * the service role); the user verifier refuses them on purpose, so they are checked here: HS256 with the
- * local secret and exactly the key's role.
- */
-async function verifyStorageBearer(
-  token: string,
-  secret: string,
-  verifier: ReturnType<typeof createJwtVerifier>,
-): Promise<Record<string, unknown>> {
-  try {
-    return (await verifier.verify(token)).claims;
-  } catch (error) {
-    let payload: Record<string, unknown>;
-    try {
-      ({ payload } = await jwtVerify(token, new TextEncoder().encode(secret), { algorithms: ["HS256"] }));
-    } catch {
-      throw error;
-    }
-    if ((payload.role === "service_role" || payload.role === "anon") && payload.sub === undefined) {
-      return { role: payload.role };
-    }
-    throw error;
-  }
 }
