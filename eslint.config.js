@@ -38,4 +38,11 @@ export default tseslint.config(
     files: ["bin/**/*.mjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
   },
+  {
+    // What a user runs with node as it is: Node's globals.
+    files: ["examples/**/*.mjs"],
+    languageOptions: {
+      globals: { process: "readonly", console: "readonly", Buffer: "readonly", fetch: "readonly" },
+    },
+  },
 );

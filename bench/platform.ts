@@ -58,6 +58,18 @@ async function job(served: Served) {
         else if (state !== "CLOSED") reject(err ?? new Error(state));
       });
   });
+  // /health polled all through the job: it must answer within 200 ms while a model trains.
+  const healthMs: number[] = [];
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      const h0 = performance.now();
+      const res = await fetch(`${served.url}/health`);
+      await res.arrayBuffer();
+      healthMs.push(performance.now() - h0);
+      await sleep(50);
+    }
+  })();
   const t0 = performance.now();
   const start = await a.c.functions.invoke("api/generation/start", {
     body: {
@@ -74,6 +86,9 @@ async function job(served: Served) {
     if (Date.now() > deadline) throw new Error("the job did not finish in 5 minutes");
     await sleep(20);
   }
+  polling = false;
+  await poller;
+  healthMs.sort((x, y) => x - y);
   const firstProgress = events.find(
     (e) => e.status === "running" && e.progress !== null && Object.keys(e.progress).length > 0,
   );
@@ -83,6 +98,11 @@ async function job(served: Served) {
     start_to_first_progress_event_ms: firstProgress ? Math.round(firstProgress.at - t0) : null,
     start_to_succeeded_event_ms: done ? Math.round(done.at - t0) : null,
     events: events.length,
+    health_during_job_ms: {
+      polls: healthMs.length,
+      p50: Math.round(healthMs[Math.floor(healthMs.length / 2)] ?? NaN),
+      max: Math.round(healthMs.at(-1) ?? NaN),
+    },
     token: (await a.c.auth.getSession()).data.session!.access_token,
   };
 }

@@ -1,7 +1,9 @@
 import type { RealtimeChannel, SupabaseClient } from "@supabase/supabase-js";
-import { mkdtemp, rm } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadTable } from "../../shared/data/load.ts";
 import { rowCount } from "../../shared/data/table.ts";
@@ -181,5 +183,36 @@ describe.each(DATABASES)("synth serve end to end (%s database)", (database) => {
 
     await a.c.removeChannel(watchA.channel);
     await b.c.removeChannel(watchB.channel);
+    const off = await admin.c
+      .from("platform_settings")
+      .update({ value: false })
+      .eq("key", "generation_requires_approval");
+    expect(off.error).toBeNull();
+  }, 240_000);
+
+  it("runs the README's supabase-js example as it is", async () => {
+    const repo = new URL("../../", import.meta.url).pathname;
+    const example = join(repo, "examples/platform-client.mjs");
+    const readme = await readFile(join(repo, "README.md"), "utf8");
+    expect(readme).toContain((await readFile(example, "utf8")).trim());
+    const cwd = await mkdtemp(join(tmpdir(), "synth-serve-example-"));
+    try {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [example, join(repo, "examples/penguins.csv")],
+        {
+          cwd,
+          env: { PATH: process.env.PATH ?? "", SUPABASE_URL: served.url, SUPABASE_ANON_KEY: served.anonKey },
+          timeout: 180_000,
+        },
+      );
+      expect(stdout).toMatch(/^succeeded/m);
+      expect(stdout).toContain("wrote synthetic.csv");
+      const table = (await loadTable(await readFile(join(cwd, "synthetic.csv")), { format: "csv" })).table;
+      expect(rowCount(table)).toBe(500);
+      expect(await readFile(join(cwd, "report.html"), "utf8")).toMatch(/^<!doctype html>/i);
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
   }, 240_000);
 });
