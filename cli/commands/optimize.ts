@@ -304,6 +304,9 @@ async function runTrial(params: Params, c: TrialContext): Promise<TrialRecord> {
   const options = toModelOptions(c.flags.model, params);
   const { modelConfig, transformer } = splitModelOptions(options);
   const t0 = performance.now();
+  // CPU seconds of the fit (all of this process's threads): what cost-aware scoring divides by, and what
+  // stays honest on a loaded machine, where wall time does not.
+  const cpu0 = process.cpuUsage();
   let synth: Synthesizer;
   try {
     synth = await Synthesizer.fit(
@@ -328,6 +331,8 @@ async function runTrial(params: Params, c: TrialContext): Promise<TrialRecord> {
     };
   }
   const fitSeconds = (performance.now() - t0) / 1000;
+  const cpuUsed = process.cpuUsage(cpu0);
+  const fitCpuSeconds = (cpuUsed.user + cpuUsed.system) / 1e6;
   const rows = rowCount(c.holdout);
   const { table: sample } = await synth.sampleWithReport(rows, { seed: c.flags.seed });
   synth.dispose();
@@ -355,6 +360,7 @@ async function runTrial(params: Params, c: TrialContext): Promise<TrialRecord> {
       ...(copyShare !== undefined ? { copyShare } : {}),
       ...(c.realCopyShare !== undefined ? { realCopyShare: c.realCopyShare } : {}),
       fitSeconds,
+      cpuSeconds: fitCpuSeconds,
     },
     {
       kind: c.flags.objective,
@@ -370,6 +376,7 @@ async function runTrial(params: Params, c: TrialContext): Promise<TrialRecord> {
     reasons: objective.reasons,
     pruned: false,
     fit_s: fitSeconds,
+    fit_cpu_s: fitCpuSeconds,
     quality,
     ml_efficacy: mlDetail,
     privacy:
