@@ -28,6 +28,15 @@ export interface PgliteDatabase extends LocalDatabase {
 
 /** PGlite's own parsers return int8 as a JS number; node-postgres and postgres.js return a string. */
 const PARSERS = { 20: (value: string) => value };
+/**
+ * A json/jsonb parameter is JSON-encoded whatever it is, a string included, as postgres.js (the API's
+ * driver on Supabase) does: a pre-stringified value then arrives as a JSON string here too, and the queue
+ * functions' guard against it is exercised locally rather than first in production.
+ */
+const SERIALIZERS = {
+  114: (value: unknown) => JSON.stringify(value),
+  3802: (value: unknown) => JSON.stringify(value),
+};
 
 /**
  * The embedded default of `synth serve`: PostgreSQL 18 (PGlite, wasm) in this process, persisted in the
@@ -42,7 +51,7 @@ export async function openPgliteDatabase(options: PgliteDatabaseOptions): Promis
   let pglite: PGlite;
   try {
     const started = performance.now();
-    pglite = await PGlite.create(dir, { parsers: PARSERS });
+    pglite = await PGlite.create(dir, { parsers: PARSERS, serializers: SERIALIZERS });
     logger.log("info", "embedded database opened", {
       dir,
       ms: Math.round(performance.now() - started),

@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import postgres from "postgres";
 import { inject } from "vitest";
 import { createDb, type Db, type JwtClaims } from "../../shared/platform/db.ts";
+import { migrate } from "../../local/db/migrate.ts";
+import { createScratchDatabase } from "../setup/scratch-database.ts";
 import { seedSql, type AnySql, type SeedSql } from "../contract/seed-sql.ts";
 
 /** A superuser connection (bypasses RLS) for arranging rows, and the app's kysely Db for acting as users. */
@@ -114,4 +116,25 @@ export async function sqlState(promise: Promise<unknown>): Promise<string> {
 export async function openContractDb(): Promise<ContractDb> {
   const { su, db, close } = openDb();
   return { su: seedSql(su), db, close };
+}
+
+/**
+ * A migrated database of the suite's own on the test server, as a contract suite's database (for suites
+ * whose functions see every row of the database, such as the queue's claim).
+ */
+export async function openScratchContractDb(prefix: string): Promise<ContractDb> {
+  const admin = new URL(inject("databaseUrl"));
+  admin.pathname = "/postgres";
+  const scratch = await createScratchDatabase(prefix, admin.toString());
+  await migrate(scratch.url);
+  const su = postgres(scratch.url, { max: 2, onnotice: () => {} });
+  const db = createDb({ url: scratch.url, maxConnections: 12 });
+  return {
+    su: seedSql(su),
+    db,
+    close: async () => {
+      await Promise.all([su.end(), db.destroy()]);
+      await scratch.drop();
+    },
+  };
 }
