@@ -12,7 +12,10 @@ export function tempDataDir(): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export const quietLogger = createLogger({ level: "error", sink: () => {} });
+export const quietLogger = createLogger({
+  level: process.env.SYNTH_TEST_LOG === "1" ? "debug" : "error",
+  sink: process.env.SYNTH_TEST_LOG === "1" ? (line) => process.stderr.write(`${line}\n`) : () => {},
+});
 
 /** A fresh embedded database, migrated, as a contract suite's database (and the handle itself). */
 export async function openPgliteContractDb(): Promise<ContractDb & { local: PgliteDatabase }> {
