@@ -1,0 +1,4 @@
+import { rlsContract } from "../contract/rls.contract.ts";
+import { openPgliteContractDb } from "./fixture.ts";
+
+rlsContract("PGlite", openPgliteContractDb);
