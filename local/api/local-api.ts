@@ -1,6 +1,5 @@
 import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
-import { jwtVerify } from "jose";
 import { join } from "node:path";
 import { createApp } from "../../functions/app.ts";
 import { loadApiConfig, type ApiConfig } from "../../functions/config.ts";
@@ -14,6 +13,7 @@ import { mintApiKey } from "../../shared/platform/jwt-mint.ts";
 import { createLogger } from "../../shared/platform/logger.ts";
 import { createPgAuthAdmin } from "../auth/pg-auth-admin.ts";
 import { loadOrCreateJwtSecret } from "../jwt-secret.ts";
+import { platformBearerVerifier } from "../platform-bearer.ts";
 import { createDiskStorage } from "../storage/disk-store.ts";
 import { storageRoutes } from "../storage/storage-routes.ts";
 
@@ -75,7 +75,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     const storage = createDiskStorage({
       root: join(options.dataDir, "storage"),
       db,
-      verify: (token) => verifyStorageBearer(token, secret, verifier),
+      verify: platformBearerVerifier(secret, verifier),
       jwtSecret: secret,
       publicUrl: config.supabaseUrl,
     });
@@ -110,31 +110,4 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       await deps.db.destroy();
     },
   };
-}
-
-/**
- * Storage's bearer: a user's access token (the verifier's rules), or an API key of this project. Supabase
- * Storage accepts the service_role and anon keys as bearers (that is how the runner's HTTP adapter acts as
- * the service role); the user verifier refuses them on purpose, so they are checked here: HS256 with the
- * local secret and exactly the key's role.
- */
-async function verifyStorageBearer(
-  token: string,
-  secret: string,
-  verifier: ReturnType<typeof createJwtVerifier>,
-): Promise<Record<string, unknown>> {
-  try {
-    return (await verifier.verify(token)).claims;
-  } catch (error) {
-    let payload: Record<string, unknown>;
-    try {
-      ({ payload } = await jwtVerify(token, new TextEncoder().encode(secret), { algorithms: ["HS256"] }));
-    } catch {
-      throw error;
-    }
-    if ((payload.role === "service_role" || payload.role === "anon") && payload.sub === undefined) {
-      return { role: payload.role };
-    }
-    throw error;
-  }
 }
