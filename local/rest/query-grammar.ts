@@ -137,7 +137,8 @@ function rejectJsonPath(c: Cursor): void {
 export function parseSelect(input: string, relation: string): SelectItem[] {
   const c = new Cursor(input, "select parameter");
   const items: SelectItem[] = [];
-  if (input === "") return [{ kind: "star" }];
+  // An empty select= selects no column at all: every row is answered as {} (PostgREST does the same).
+  if (input === "") return [];
   for (;;) {
     c.skipSpaces();
     items.push(selectItem(c, relation));

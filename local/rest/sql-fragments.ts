@@ -99,7 +99,7 @@ export function selectList(items: SelectItem[], target: Target): Sql {
     }
     return [sql`${value} as ${sql.id(item.alias ?? item.name)}`];
   });
-  return sql.join(parts, sql`, `);
+  return parts.length === 0 ? sql`` : sql.join(parts, sql`, `);
 }
 
 export function condition(c: Condition, target: Target): Sql {
