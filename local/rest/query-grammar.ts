@@ -236,14 +236,7 @@ function opExpr(c: Cursor, column: string, singleValue: (c: Cursor) => string): 
       c.pos = end + 1;
     }
     if (!c.eat(".")) throw c.fail("delimiter (.)");
-    return {
-      kind: "compare",
-      column,
-      negate,
-      op,
-      ...(lang === undefined ? {} : { lang }),
-      value: singleValue(c),
-    };
+    return compare(column, negate, op, singleValue(c), { lang });
   }
   for (const op of [...SIMPLE_OPERATORS, ...QUANT_OPERATORS]) {
     if (!c.input.startsWith(op, c.pos)) continue;
@@ -258,17 +251,23 @@ function opExpr(c: Cursor, column: string, singleValue: (c: Cursor) => string): 
       else throw c.fail('"any" or "all"');
     }
     if (!c.eat(".")) throw c.fail("delimiter (.)");
-    return {
-      kind: "compare",
-      column,
-      negate,
-      op,
-      ...(quant === undefined ? {} : { quant }),
-      value: singleValue(c),
-    };
+    return compare(column, negate, op, singleValue(c), { quant });
   }
   c.pos = start;
   throw c.fail(negate ? "operator (eq, gt, ...)" : '"not" or operator (eq, gt, ...)');
+}
+
+function compare(
+  column: string,
+  negate: boolean,
+  op: Operator,
+  value: string,
+  extra: { lang?: string; quant?: "any" | "all" },
+): Condition {
+  const condition: Condition = { kind: "compare", column, negate, op, value };
+  if (extra.lang !== undefined) condition.lang = extra.lang;
+  if (extra.quant !== undefined) condition.quant = extra.quant;
+  return condition;
 }
 
 /** pListVal: `(a, "b,c", d)`; quoted elements keep commas and parentheses. */

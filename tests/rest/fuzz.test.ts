@@ -131,15 +131,16 @@ function generate(rand: () => number, tokens: { alice: string; bob: string }): C
     return { apikey: server.anonKey, authorization: `Bearer ${bearer}` };
   };
   const json = { "content-type": "application/json" };
+  const jsonCase = (
+    method: string,
+    path: string,
+    body: string,
+    invalid: boolean,
+    headers: Record<string, string> = {},
+  ): Case => ({ method, path, headers: { ...auth(), ...json, ...headers }, body, invalid });
   const generators: (() => Case)[] = [
     // Hostile table names.
-    () => ({
-      method: pick(["GET", "POST", "PATCH", "DELETE"]),
-      path: `/rest/v1/${enc(pick(INJECTIONS))}`,
-      headers: { ...auth(), ...json },
-      body: "{}",
-      invalid: true,
-    }),
+    () => jsonCase(pick(["GET", "POST", "PATCH", "DELETE"]), `/rest/v1/${enc(pick(INJECTIONS))}`, "{}", true),
     // Hostile names in select=.
     () => ({
       method: "GET",
@@ -167,21 +168,21 @@ function generate(rand: () => number, tokens: { alice: string; bob: string }): C
       invalid: true,
     }),
     // Hostile values on uuid columns: never valid uuids.
-    () => ({
-      method: pick(["GET", "PATCH", "DELETE"]),
-      path: `/rest/v1/datasets?id=${pick(["eq", "neq", "gt", "not.eq"])}.${enc(pick(INJECTIONS) + "x")}`,
-      headers: { ...auth(), ...json },
-      body: JSON.stringify({ description: "pwned" }),
-      invalid: true,
-    }),
+    () =>
+      jsonCase(
+        pick(["GET", "PATCH", "DELETE"]),
+        `/rest/v1/datasets?id=${pick(["eq", "neq", "gt", "not.eq"])}.${enc(pick(INJECTIONS) + "x")}`,
+        JSON.stringify({ description: "pwned" }),
+        true,
+      ),
     // Hostile values on text columns: may be answered (no row has such a name), must change nothing.
-    () => ({
-      method: pick(["GET", "PATCH", "DELETE", "HEAD"]),
-      path: `/rest/v1/datasets?name=${pick(OPERATORS)}.${enc(pick(INJECTIONS))}`,
-      headers: { ...auth(), ...json },
-      body: JSON.stringify({ description: "pwned" }),
-      invalid: false,
-    }),
+    () =>
+      jsonCase(
+        pick(["GET", "PATCH", "DELETE", "HEAD"]),
+        `/rest/v1/datasets?name=${pick(OPERATORS)}.${enc(pick(INJECTIONS))}`,
+        JSON.stringify({ description: "pwned" }),
+        false,
+      ),
     // Orders, or-trees, deep nesting.
     () => ({
       method: "GET",
@@ -218,13 +219,14 @@ function generate(rand: () => number, tokens: { alice: string; bob: string }): C
       invalid: true,
     }),
     // Hostile on_conflict and columns.
-    () => ({
-      method: "POST",
-      path: `/rest/v1/datasets?${pick(["on_conflict", "columns"])}=${enc(pick(INJECTIONS))}`,
-      headers: { ...auth(), ...json, prefer: "resolution=merge-duplicates" },
-      body: JSON.stringify({ name: "n" }),
-      invalid: true,
-    }),
+    () =>
+      jsonCase(
+        "POST",
+        `/rest/v1/datasets?${pick(["on_conflict", "columns"])}=${enc(pick(INJECTIONS))}`,
+        JSON.stringify({ name: "n" }),
+        true,
+        { prefer: "resolution=merge-duplicates" },
+      ),
     // Headers.
     () => ({
       method: "GET",
@@ -280,102 +282,74 @@ function generate(rand: () => number, tokens: { alice: string; bob: string }): C
       invalid: true,
     }),
     // Bodies.
-    () => ({
-      method: pick(["POST", "PATCH"]),
-      path: "/rest/v1/datasets?name=eq.x",
-      headers: { ...auth(), ...json },
-      body: pick(["{", "[1,", "nul", "{'a':1}", "\u0000", '{"a":1}}', "NaN"]),
-      invalid: true,
-    }),
-    () => ({
-      method: "POST",
-      path: "/rest/v1/datasets",
-      headers: { ...auth(), ...json },
-      body: "[".repeat(5000) + "]".repeat(5000),
-      invalid: true,
-    }),
-    () => ({
-      method: "POST",
-      path: "/rest/v1/notifications",
-      headers: { ...auth(), ...json },
-      body: JSON.stringify({ data: JSON.parse("[".repeat(200) + "]".repeat(200)) }),
-      invalid: true,
-    }),
-    () => ({
-      method: "POST",
-      path: "/rest/v1/datasets",
-      headers: { ...auth(), ...json },
-      body: JSON.stringify({ name: "x".repeat(2 * 1024 * 1024) }),
-      invalid: true,
-    }),
-    () => ({
-      method: pick(["POST", "PATCH"]),
-      path: "/rest/v1/datasets?id=eq.00000000-0000-0000-0000-000000000000",
-      headers: { ...auth(), ...json },
-      body: JSON.stringify({ [pick(INJECTIONS)]: "v" }),
-      invalid: true,
-    }),
-    () => ({
-      method: "POST",
-      path: "/rest/v1/datasets",
-      headers: { ...auth(), ...json },
-      body: JSON.stringify([{ name: "a" }, { name: "b", format: "csv" }]),
-      invalid: true,
-    }),
+    () =>
+      jsonCase(
+        pick(["POST", "PATCH"]),
+        "/rest/v1/datasets?name=eq.x",
+        pick(["{", "[1,", "nul", "{'a':1}", "\u0000", '{"a":1}}', "NaN"]),
+        true,
+      ),
+    () => jsonCase("POST", "/rest/v1/datasets", "[".repeat(5000) + "]".repeat(5000), true),
+    () =>
+      jsonCase(
+        "POST",
+        "/rest/v1/notifications",
+        JSON.stringify({ data: JSON.parse("[".repeat(200) + "]".repeat(200)) }),
+        true,
+      ),
+    () => jsonCase("POST", "/rest/v1/datasets", JSON.stringify({ name: "x".repeat(2 * 1024 * 1024) }), true),
+    () =>
+      jsonCase(
+        pick(["POST", "PATCH"]),
+        "/rest/v1/datasets?id=eq.00000000-0000-0000-0000-000000000000",
+        JSON.stringify({ [pick(INJECTIONS)]: "v" }),
+        true,
+      ),
+    () =>
+      jsonCase(
+        "POST",
+        "/rest/v1/datasets",
+        JSON.stringify([{ name: "a" }, { name: "b", format: "csv" }]),
+        true,
+      ),
     // Valid shape, invalid content: a format the check constraint refuses (or no privilege at all).
-    () => ({
-      method: "POST",
-      path: "/rest/v1/datasets",
-      headers: { ...auth(), ...json, prefer: "return=representation" },
-      body: JSON.stringify({
-        name: pick(INJECTIONS.filter((s) => !s.includes("\u0000"))),
-        storage_path: `${alice.id}/${randomUUID()}.csv`,
-        format: pick(INJECTIONS) + "!",
-      }),
-      invalid: true,
-    }),
-    () => ({
-      method: "PATCH",
-      path: `/rest/v1/datasets?owner_id=eq.${alice.id}`,
-      headers: { ...auth(), ...json },
-      body: JSON.stringify({ status: pick(INJECTIONS) }),
-      invalid: true,
-    }),
+    () =>
+      jsonCase(
+        "POST",
+        "/rest/v1/datasets",
+        JSON.stringify({
+          name: pick(INJECTIONS.filter((s) => !s.includes("\u0000"))),
+          storage_path: `${alice.id}/${randomUUID()}.csv`,
+          format: pick(INJECTIONS) + "!",
+        }),
+        true,
+        { prefer: "return=representation" },
+      ),
+    () =>
+      jsonCase(
+        "PATCH",
+        `/rest/v1/datasets?owner_id=eq.${alice.id}`,
+        JSON.stringify({ status: pick(INJECTIONS) }),
+        true,
+      ),
     // RPC.
-    () => ({
-      method: pick(["GET", "POST"]),
-      path: `/rest/v1/rpc/${enc(pick(INJECTIONS))}`,
-      headers: { ...auth(), ...json },
-      body: "{}",
-      invalid: true,
-    }),
-    () => ({
-      method: "POST",
-      path: "/rest/v1/rpc/is_safe_object_path",
-      headers: { ...auth(), ...json },
-      body: JSON.stringify({ [pick(INJECTIONS)]: "x" }),
-      invalid: true,
-    }),
-    () => ({
-      method: "POST",
-      path: "/rest/v1/rpc/is_safe_object_path",
-      headers: { ...auth(), ...json },
-      body: JSON.stringify({ path: pick(INJECTIONS.filter((s) => !s.includes("\u0000"))) }),
-      invalid: false,
-    }),
+    () => jsonCase(pick(["GET", "POST"]), `/rest/v1/rpc/${enc(pick(INJECTIONS))}`, "{}", true),
+    () =>
+      jsonCase("POST", "/rest/v1/rpc/is_safe_object_path", JSON.stringify({ [pick(INJECTIONS)]: "x" }), true),
+    () =>
+      jsonCase(
+        "POST",
+        "/rest/v1/rpc/is_safe_object_path",
+        JSON.stringify({ path: pick(INJECTIONS.filter((s) => !s.includes("\u0000"))) }),
+        false,
+      ),
     () => ({
       method: "GET",
       path: `/rest/v1/rpc/usage_by_day?since=${enc(pick(INJECTIONS) + "x")}`,
       headers: auth(),
       invalid: true,
     }),
-    () => ({
-      method: pick(["PATCH", "DELETE", "PUT"]),
-      path: "/rest/v1/rpc/is_admin",
-      headers: { ...auth(), ...json },
-      body: "{}",
-      invalid: true,
-    }),
+    () => jsonCase(pick(["PATCH", "DELETE", "PUT"]), "/rest/v1/rpc/is_admin", "{}", true),
     () => ({
       method: "POST",
       path: "/rest/v1/rpc/reclaim_expired_leases",

@@ -195,24 +195,20 @@ describe("writes", () => {
   });
 
   it("a user cannot insert rows for someone else (RLS) nor columns the role may not write", async () => {
-    const other = await asBob
-      .from("datasets")
-      .insert({
-        owner_id: alice.id,
-        name: "sneaky",
-        storage_path: `${alice.id}/${randomUUID()}.csv`,
-        format: "csv",
-      });
+    const other = await asBob.from("datasets").insert({
+      owner_id: alice.id,
+      name: "sneaky",
+      storage_path: `${alice.id}/${randomUUID()}.csv`,
+      format: "csv",
+    });
     expect(other.status).toBe(403);
     expect(other.error).toMatchObject({ code: "42501" });
-    const status = await asAlice
-      .from("datasets")
-      .insert({
-        name: "forged",
-        storage_path: `${alice.id}/${randomUUID()}.csv`,
-        format: "csv",
-        status: "ready",
-      });
+    const status = await asAlice.from("datasets").insert({
+      name: "forged",
+      storage_path: `${alice.id}/${randomUUID()}.csv`,
+      format: "csv",
+      status: "ready",
+    });
     expect(status.error).toMatchObject({ code: "42501", message: "permission denied for table datasets" });
     const [{ n }] =
       await fx.su`select count(*)::int as n from public.datasets where name in ('sneaky', 'forged')`;
