@@ -60,7 +60,8 @@ export function restRoutes(options: RestRoutesOptions): Hono {
     verify,
     maxRows = 1000,
     maxBodyBytes = 1024 * 1024,
-    maxQueryLength = 16 * 1024,
+    // Below Node's own 16 KiB header cap (431), so the answer is ours.
+    maxQueryLength = 8 * 1024,
     statementTimeoutMs = 8000,
     maxJsonDepth = 64,
   } = options;
@@ -109,6 +110,9 @@ export function restRoutes(options: RestRoutesOptions): Hono {
             "PGRST102",
             "Payload Too Large",
             `The request body is larger than ${maxBodyBytes} bytes.`,
+            null,
+            // The rest of the body is never read: the connection cannot carry another request.
+            { connection: "close" },
           ),
         ),
     }),

@@ -160,6 +160,96 @@ describe("reads", () => {
   });
 });
 
+describe("protocol details", () => {
+  const raw = (path: string, headers: Record<string, string> = {}, init: RequestInit = {}) =>
+    fetch(`${server.url}/rest/v1/${path}`, {
+      ...init,
+      headers: { apikey: server.anonKey, authorization: `Bearer ${aliceToken}`, ...headers },
+    });
+  let aliceToken: string;
+  beforeAll(async () => {
+    aliceToken = await server.tokenFor(alice);
+  });
+
+  it("not.in, is true/false, and quoted list values", async () => {
+    const { data } = await mine(asAlice, alice).not("name", "in", "(alpha,beta,gamma)").order("name");
+    expect(data!.map((r) => r.name)).toEqual(["delta", "epsilon"]);
+    const flags = await asAlice
+      .from("profiles")
+      .select("id")
+      .eq("id", alice.id)
+      .is("notification_consent", false);
+    expect(flags.data).toEqual([{ id: alice.id }]);
+  });
+
+  it("the Range header, Content-Range and 416 past the end", async () => {
+    const res = await raw(`datasets?select=name&owner_id=eq.${alice.id}&order=name`, {
+      range: "1-3",
+      "range-unit": "items",
+      prefer: "count=exact",
+    });
+    expect(res.status).toBe(206);
+    expect(res.headers.get("content-range")).toBe("1-3/5");
+    expect((await res.json()).map((r: { name: string }) => r.name)).toEqual(["beta", "delta", "epsilon"]);
+    const past = await raw(`datasets?select=name&owner_id=eq.${alice.id}&offset=9`, {
+      prefer: "count=exact",
+    });
+    expect(past.status).toBe(416);
+    expect(await past.json()).toMatchObject({
+      code: "PGRST103",
+      details: "An offset of 9 was requested, but there are only 5 rows.",
+    });
+    const empty = await raw(`datasets?select=name&owner_id=eq.${bob.id}`, { prefer: "count=exact" });
+    expect(empty.headers.get("content-range")).toBe("*/0");
+  });
+
+  it("Accept-Profile: public is answered with Content-Profile; CSV is refused with PGRST107", async () => {
+    const res = await raw(`profiles?select=id&id=eq.${alice.id}`, { "accept-profile": "public" });
+    expect(res.headers.get("content-profile")).toBe("public");
+    const csv = await mine(asAlice, alice).csv();
+    expect(csv.status).toBe(406);
+    expect(csv.error).toMatchObject({ code: "PGRST107" });
+  });
+
+  it("rpc with head: true and a count", async () => {
+    const { count, data, status } = await asAlice.rpc(
+      "usage_by_day",
+      { since: "2026-11-01" },
+      { head: true, count: "exact" },
+    );
+    expect(status).toBe(200);
+    expect(data).toBeNull();
+    expect(count).toBeGreaterThan(0);
+  });
+
+  it("defaultToNull: false inserts DEFAULT for keys a row lacks", async () => {
+    const rows = [
+      { name: "def-a", storage_path: `${alice.id}/${randomUUID()}.csv`, format: "csv", description: "given" },
+      { name: "def-b", storage_path: `${alice.id}/${randomUUID()}.csv`, format: "csv" },
+    ];
+    const { error, data } = await asAlice
+      .from("datasets")
+      .insert(rows, { defaultToNull: false })
+      .select("name, owner_id, description");
+    expect(error).toBeNull();
+    expect(data).toEqual([
+      { name: "def-a", owner_id: alice.id, description: "given" },
+      { name: "def-b", owner_id: alice.id, description: null },
+    ]);
+  });
+
+  it("query strings and bodies over the caps are refused", async () => {
+    const long = await raw(`datasets?name=eq.${"x".repeat(10_000)}`);
+    expect(long.status).toBe(414);
+    const big = await raw(
+      "datasets",
+      { "content-type": "application/json" },
+      { method: "POST", body: JSON.stringify({ name: "x".repeat(1024 * 1024 + 10) }) },
+    );
+    expect(big.status).toBe(413);
+  });
+});
+
 describe("writes", () => {
   it("insert().select().single() returns the row; the default owner is the caller", async () => {
     const path = `${alice.id}/${randomUUID()}.csv`;
