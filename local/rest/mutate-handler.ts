@@ -68,14 +68,13 @@ export async function mutateRelation(req: RestRequest, table: string): Promise<R
       req.method === "POST" ? ["resolution", "return", "count", "missing"] : ["return", "count"],
     ),
   };
-  if (!representation) {
-    if (req.method === "POST") return { status: 201, headers, body: null };
-    return { status: 204, headers, body: null };
-  }
+  // PostgREST answers an upsert that inserted nothing 200, any other insert 201.
+  const created = upsertMerge && rows.inserted <= 0 ? 200 : 201;
+  if (!representation) return { status: req.method === "POST" ? created : 204, headers, body: null };
   headers["content-type"] = CONTENT_TYPES[req.media];
   const body = bodyFor(req.media, rows);
   if (req.method !== "POST") return { status: 200, headers, body };
-  return { status: upsertMerge && rows.inserted <= 0 && rows.rows > 0 ? 200 : 201, headers, body };
+  return { status: created, headers, body };
 }
 
 /** The body's rows and the columns written: `columns=` when given, else the (uniform) keys of the rows. */

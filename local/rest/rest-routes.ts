@@ -34,8 +34,11 @@ import { createSchemaCatalog, type SchemaCatalog } from "./schema-catalog.ts";
  * Refused, with PostgREST's code for it: embedded resources and spreads (PGRST200), aggregates (PGRST123),
  * JSON paths `->`/`->>`, limit on PATCH/DELETE, PUT (PGRST127), media types other than JSON (PGRST107),
  * schemas other than public (PGRST106), dotted filters/orders (PGRST108), the root OpenAPI document.
- * Limits: body size (413), query-string length (414), max-rows on every read, JSON nesting depth, a
- * statement timeout; or/and nesting and list sizes are capped by the grammar.
+ * Limits (options, defaults): body 1 MiB (413, connection closed), query string 8 KiB (414), max-rows 1000
+ * on every read, JSON bodies nested at most 64 deep, statement_timeout 8 s; or/and nesting (8), in-lists
+ * (1000) and conditions (200) are capped by the grammar. Not done: request.headers/method/path GUCs,
+ * db-pre-request, response.headers/status GUCs, Prefer tx=rollback (ignored), planned/estimated counts
+ * (answered exactly), Location headers.
  */
 export interface RestRoutesOptions {
   db: Db;

@@ -360,6 +360,10 @@ describe("writes", () => {
       )
       .select("id");
     expect(ignored).toMatchObject({ status: 201, data: [] });
+    const minimal = await service
+      .from("datasets")
+      .upsert({ id, owner_id: bob.id, name: "merged", storage_path: before.storage_path, format: "csv" });
+    expect(minimal).toMatchObject({ status: 200, data: null, error: null });
     const [after] = await fx.su`select name from public.datasets where id = ${id}`;
     expect(after.name).toBe("merged");
   });
