@@ -1,4 +1,3 @@
-import { jwtVerify } from "jose";
 import { join } from "node:path";
 import { loadApiConfig, type ApiConfig } from "../../functions/config.ts";
 import type { AppDeps } from "../../functions/deps.ts";
@@ -9,6 +8,7 @@ import { createJwtVerifier, type JwtVerifier } from "../../shared/platform/jwt.t
 import { mintApiKey } from "../../shared/platform/jwt-mint.ts";
 import { createLogger } from "../../shared/platform/logger.ts";
 import { createPgAuthAdmin } from "../auth/pg-auth-admin.ts";
+import { platformBearerVerifier } from "../platform-bearer.ts";
 import { createDiskStorage, type DiskStorage } from "../storage/disk-store.ts";
 
 /**
@@ -67,7 +67,7 @@ export async function createLocalDeps(options: LocalDepsOptions): Promise<LocalD
   const db = options.openDb(config);
   const logger = createLogger({ level: config.logLevel, sink: options.logSink });
   const verifier = createJwtVerifier({ secret, audience: config.jwt.audience, issuer: config.jwt.issuer });
-  const verifyBearer = (token: string) => verifyApiBearer(token, secret, verifier);
+  const verifyBearer = platformBearerVerifier(secret, verifier);
   const storage = createDiskStorage({
     root: join(options.dataDir, "storage"),
     db,
@@ -86,30 +86,4 @@ export async function createLocalDeps(options: LocalDepsOptions): Promise<LocalD
     requestLog: createRequestLogWriter({ db, logger }),
   };
   return { config, deps, storage, verifier, verifyBearer };
-}
-
-/**
- * A bearer as Supabase's Storage and PostgREST take it: a user's access token (the verifier's rules), or
- * an API key of this project. The user verifier refuses API keys on purpose, so they are checked here:
- * HS256 with the local secret and exactly the key's role, no subject.
- */
-export async function verifyApiBearer(
-  token: string,
-  secret: string,
-  verifier: JwtVerifier,
-): Promise<Record<string, unknown>> {
-  try {
-    return (await verifier.verify(token)).claims;
-  } catch (error) {
-    let payload: Record<string, unknown>;
-    try {
-      ({ payload } = await jwtVerify(token, new TextEncoder().encode(secret), { algorithms: ["HS256"] }));
-    } catch {
-      throw error;
-    }
-    if ((payload.role === "service_role" || payload.role === "anon") && payload.sub === undefined) {
-      return { role: payload.role };
-    }
-    throw error;
-  }
 }

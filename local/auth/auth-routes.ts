@@ -25,6 +25,7 @@ import {
   swapRefreshToken,
 } from "./auth-sessions.ts";
 import { asAuthAdmin, listAuthUsers } from "./auth-users.ts";
+import { kongKeyAuth } from "../kong-key-auth.ts";
 import { parseGoDuration } from "./go-duration.ts";
 import { toGoTrueUser } from "./gotrue-user.ts";
 import { badRequest, forbidden, GoTrueError, respondWithError, unprocessable } from "./gotrue-errors.ts";
@@ -185,14 +186,7 @@ export function authRoutes(options: AuthRoutesOptions): Hono {
     }),
   );
 
-  // Kong's key-auth: the key (header, or query parameter as Kong also accepts) must be a project key.
-  app.use("*", async (c, next) => {
-    const key = c.req.header("apikey") ?? c.req.query("apikey");
-    if (key === undefined || key === "") return c.json({ message: "No API key found in request" }, 401);
-    if (key !== anonKey && key !== serviceRoleKey)
-      return c.json({ message: "Invalid authentication credentials" }, 401);
-    await next();
-  });
+  app.use("*", kongKeyAuth({ anonKey, serviceRoleKey }));
 
   const verifyBearer = async (c: Context): Promise<JWTPayload> => {
     const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
