@@ -8,6 +8,7 @@ import postgres from "postgres";
 import { WebSocket } from "ws";
 import { authRoutes } from "../../local/auth/auth-routes.ts";
 import { migrate } from "../../local/db/migrate.ts";
+import { openPostgresDatabase, type LocalDatabase } from "../../local/db/local-database.ts";
 import { installRealtimeCapture } from "../../local/db/realtime-capture.ts";
 import { createRealtimeServer, type RealtimeServer } from "../../local/realtime/realtime-server.ts";
 import { createRealtimeTokenVerifier } from "../../local/realtime/realtime-token.ts";
@@ -36,17 +37,34 @@ export interface RealtimeHarness {
   close(): Promise<void>;
 }
 
-export async function startRealtimeHarness(): Promise<RealtimeHarness> {
+/**
+ * `local`: the LocalDatabase handle `synth serve` opens (node-postgres pool, pg LISTEN);
+ * `postgres-js`: the Db of shared/platform (postgres.js), as an Edge Function's, with pg LISTEN.
+ */
+export type HarnessDatabase = "local" | "postgres-js";
+
+export async function startRealtimeHarness(database: HarnessDatabase): Promise<RealtimeHarness> {
   const scratch: ScratchDatabase = await createScratchDatabase("synth_rt", process.env.SYNTH_PG_ADMIN_URL);
   await migrate(scratch.url);
   const su = postgres(scratch.url, { max: 3, onnotice: () => {} });
-  const db = createDb({ url: scratch.url, maxConnections: 8 });
+  const logs: string[] = [];
+  const logger = createLogger({ level: "warn", sink: (line) => logs.push(line) });
+  const handle: Pick<LocalDatabase, "db" | "listen" | "close"> =
+    database === "local"
+      ? openPostgresDatabase({ url: scratch.url, logger, applicationName: "synth-realtime-test" })
+      : (() => {
+          const db = createDb({ url: scratch.url, maxConnections: 8 });
+          return {
+            db,
+            listen: pgListen({ url: scratch.url, applicationName: "synth-realtime-test", logger }),
+            close: () => db.destroy(),
+          };
+        })();
+  const { db } = handle;
   await installRealtimeCapture(db);
   const jwtSecret = `realtime-test-secret-${randomBytes(16).toString("hex")}`;
   const anonKey = await mintApiKey(jwtSecret, "anon");
   const serviceRoleKey = await mintApiKey(jwtSecret, "service_role");
-  const logs: string[] = [];
-  const logger = createLogger({ level: "warn", sink: (line) => logs.push(line) });
 
   const inner: { app?: Hono } = {};
   const server = await new Promise<Server>((resolve) => {
@@ -58,7 +76,7 @@ export async function startRealtimeHarness(): Promise<RealtimeHarness> {
   inner.app = authRoutes({ db, jwtSecret, publicUrl: url, anonKey, serviceRoleKey });
   const realtime = createRealtimeServer({
     db,
-    listen: pgListen({ url: scratch.url, applicationName: "synth-realtime-test", logger }),
+    listen: handle.listen,
     verify: createRealtimeTokenVerifier(jwtSecret),
     logger,
   });
@@ -90,16 +108,17 @@ export async function startRealtimeHarness(): Promise<RealtimeHarness> {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await su.end();
-      await db.destroy();
+      await handle.close();
       await scratch.drop();
     },
   };
 }
 
-/** Resolves on SUBSCRIBED; rejects with the status and error of anything else. */
-export function subscribed(channel: RealtimeChannel): Promise<void> {
+/** Resolves on SUBSCRIBED; rejects with the status and error of anything else. Every status goes to `statuses`. */
+export function subscribed(channel: RealtimeChannel, statuses?: Inbox<string>): Promise<void> {
   return new Promise((resolve, reject) => {
     channel.subscribe((status, error) => {
+      statuses?.push(status);
       if (status === "SUBSCRIBED") resolve();
       else reject(new Error(`channel ${channel.topic}: ${status}${error ? ` (${error.message})` : ""}`));
     });

@@ -29,7 +29,7 @@ const setProgress = (id: string, progress: Record<string, unknown>) =>
   );
 
 beforeAll(async () => {
-  h = await startRealtimeHarness();
+  h = await startRealtimeHarness("postgres-js");
   user = await createUser(h.su);
   token = await mintAccessToken(h.jwtSecret, { sub: user.id, email: user.email });
   generationId = await createGeneration(h.su, user.id, await createDataset(h.su, user.id));
