@@ -239,6 +239,9 @@ export class RealtimeConnection {
     if (error === null && bindings.length > 0)
       error = await checkBindings(this.ctx.db, this.ctx.catalog, claims.role, bindings);
     if (this.closed) return;
+    // With `wait`, the real server answers the join only once the subscription holds, or refuses it.
+    const options = isRecord(config.postgres_changes_options) ? config.postgres_changes_options : {};
+    if (error !== null && options.wait === true) return refuse(error);
 
     const channel = new RealtimeChannel(topic, message.joinRef, token, claims);
     this.channels.set(topic, channel);

@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { installRealtimeCapture, REALTIME_NOTIFY_CHANNEL } from "../../local/db/realtime-capture.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bindingId } from "../../local/realtime/binding.ts";
 import { BROADCAST_REFUSED, PRESENCE_REFUSED } from "../../local/realtime/realtime-connection.ts";
@@ -206,6 +207,28 @@ describe("join, changes and leave", () => {
     s.close();
   });
 
+  it("with postgres_changes_options.wait, refuses the join itself when a binding is refused", async () => {
+    const s = await open();
+    const binding = { event: "*", schema: "public", table: "generation_requests", filter: "nope=eq.1" };
+    s.send([
+      "1",
+      "1",
+      "realtime:waiting",
+      "phx_join",
+      {
+        config: { postgres_changes: [binding], postgres_changes_options: { wait: true } },
+        access_token: token,
+      },
+    ]);
+    const reply = (await s.next("realtime:waiting", "phx_reply", "1"))[4] as {
+      status: string;
+      response: { reason: string };
+    };
+    expect(reply.status).toBe("error");
+    expect(reply.response.reason).toMatch(/invalid column for filter nope$/);
+    s.close();
+  });
+
   it("replies ok with no bindings, and refuses a nameless topic, a non-realtime topic and a bad token", async () => {
     const s = await open();
     s.send(["1", "1", "realtime:plain", "phx_join", { config: { postgres_changes: [] } }]);
@@ -290,6 +313,56 @@ describe("join, changes and leave", () => {
       expect(system.message).toMatch(message);
     }
     s.close();
+  });
+});
+
+describe("change capture", () => {
+  const captured = async () =>
+    (
+      await h.su<{ rel: string }[]>`
+        select format('%I.%I', n.nspname, c.relname) as rel
+          from pg_trigger t join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
+         where t.tgname = 'synth_realtime_capture' order by 1`
+    ).map((r) => r.rel);
+  const published = ["generation_requests", "notifications", "optimization_runs", "optimization_trials"].map(
+    (t) => `public.${t}`,
+  );
+
+  it("puts one trigger on each table of the publication, follows the publication, and is idempotent", async () => {
+    expect(await installRealtimeCapture(h.db)).toEqual({ tables: published });
+    expect(await captured()).toEqual(published);
+    await h.su`alter publication supabase_realtime drop table public.notifications`;
+    try {
+      expect((await installRealtimeCapture(h.db)).tables).toEqual(
+        published.filter((t) => t !== "public.notifications"),
+      );
+      expect(await captured()).not.toContain("public.notifications");
+    } finally {
+      await h.su`alter publication supabase_realtime add table public.notifications`;
+    }
+    await Promise.all([installRealtimeCapture(h.db), installRealtimeCapture(h.db)]);
+    expect(await captured()).toEqual(published);
+  });
+
+  it("notifies the location of a change and its key, never the row", async () => {
+    const payloads: string[] = [];
+    const listener = await h.su.listen(REALTIME_NOTIFY_CHANNEL, (p) => payloads.push(p));
+    try {
+      await setProgress(generationId, { secret: "x".repeat(100) });
+      await h.su`select pg_notify(${REALTIME_NOTIFY_CHANNEL}, 'end')`;
+      while (!payloads.includes("end")) await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      await listener.unlisten();
+    }
+    const [change] = payloads.filter((p) => p !== "end").map((p) => JSON.parse(p) as Record<string, unknown>);
+    expect(change).toEqual({
+      schema: "public",
+      table: "generation_requests",
+      type: "UPDATE",
+      commit_timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      pk: { id: generationId },
+      old_pk: { id: generationId },
+    });
   });
 });
 
