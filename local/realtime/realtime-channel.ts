@@ -5,6 +5,8 @@ import type { RealtimeClaims } from "./realtime-token.ts";
  * One joined `realtime:<name>` topic of a connection: whose token it reads with and which bindings are
  * live. Bindings become live only once checked against the catalog (the "Subscribed to PostgreSQL" point).
  */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class RealtimeChannel {
   bindings: Binding[] = [];
   /** True once the bindings are checked; changes are delivered only then. */
@@ -26,10 +28,15 @@ export class RealtimeChannel {
   }
 
   /** Arms onExpired for the token's exp (the real server re-confirms the token at expiry). */
-  watchExpiry(onExpired: () => void, nowMs = Date.now()): void {
+  watchExpiry(onExpired: () => void, now: () => number = Date.now): void {
     this.stopExpiryWatch();
-    const delay = Math.min(Math.max(0, this.claims.exp * 1000 - nowMs), 2 ** 31 - 1);
-    this.expiryTimer = setTimeout(onExpired, delay);
+    const remaining = this.claims.exp * 1000 - now();
+    if (remaining <= 0) {
+      onExpired();
+      return;
+    }
+    // Timers hold at most 2^31-1 ms (about 24 days), API keys live for years: re-arm until the real expiry.
+    this.expiryTimer = setTimeout(() => this.watchExpiry(onExpired, now), Math.min(remaining, MAX_TIMER_MS));
     this.expiryTimer.unref?.();
   }
 

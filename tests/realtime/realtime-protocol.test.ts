@@ -424,6 +424,27 @@ describe("tokens, presence, broadcast and bad input", () => {
     s.close();
   });
 
+  it("closes a channel when its token expires without a refresh", async () => {
+    const s = await open();
+    const shortLived = await mintAccessToken(h.jwtSecret, { sub: user.id }, { expiresIn: 2 });
+    s.send(["1", "1", "realtime:brief", "phx_join", { config: {}, access_token: shortLived }]);
+    expect((await s.next("realtime:brief", "phx_reply", "1"))[4]).toMatchObject({ status: "ok" });
+    expect((await s.next("realtime:brief", "system"))[4]).toEqual({
+      extension: "system",
+      status: "error",
+      message: "Token has expired 0 seconds ago",
+      channel: "brief",
+    });
+    expect(await s.next("realtime:brief", "phx_close")).toEqual([
+      "1",
+      "1",
+      "realtime:brief",
+      "phx_close",
+      {},
+    ]);
+    s.close();
+  });
+
   it("refuses presence and broadcast pushes with an error reply and keeps the channel", async () => {
     const s = await open();
     s.send([
