@@ -47,6 +47,7 @@ export interface RealtimeServer {
 }
 
 export const REALTIME_PATH = "/realtime/v1/websocket";
+const CLOSE_GRACE_MS = 2_000;
 
 function refuseUpgrade(socket: Duplex, status: number, error: string): void {
   const body = JSON.stringify({ error });
@@ -165,7 +166,12 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       for (const connection of connections) connection.close();
       await listener.close();
       await fanout.idle();
+      // wss.close waits for every client to close; one that never answers the close frame is cut off.
+      const cutOff = setTimeout(() => {
+        for (const ws of wss.clients) ws.terminate();
+      }, CLOSE_GRACE_MS);
       await new Promise<void>((resolve) => wss.close(() => resolve()));
+      clearTimeout(cutOff);
     },
   };
 }

@@ -1,11 +1,16 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { sql } from "kysely";
 import { installRealtimeCapture, REALTIME_NOTIFY_CHANNEL } from "../../local/db/realtime-capture.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bindingId } from "../../local/realtime/binding.ts";
 import { BROADCAST_REFUSED, PRESENCE_REFUSED } from "../../local/realtime/realtime-connection.ts";
+import { createRealtimeServer } from "../../local/realtime/realtime-server.ts";
+import { createRealtimeTokenVerifier } from "../../local/realtime/realtime-token.ts";
 import { asServiceRole } from "../../shared/platform/db.ts";
 import { mintAccessToken } from "../../shared/platform/jwt-mint.ts";
 import { createDataset, createGeneration, createUser, type TestUser } from "../db/fixtures.ts";
+import { WebSocket } from "ws";
 import { RawSocket } from "./raw-socket.ts";
 import { startRealtimeHarness, type RealtimeHarness } from "./realtime-harness.ts";
 
@@ -525,6 +530,49 @@ describe("tokens, presence, broadcast and bad input", () => {
 
     await bystander.roundTrip("2");
     bystander.close();
+  });
+
+  it("bounds the connections and the bindings of a channel, as configured", async () => {
+    const server = createServer((_req, res) => res.writeHead(404).end());
+    const realtime = createRealtimeServer({
+      db: h.db,
+      listen: () => ({ listening: true, close: async () => {} }),
+      verify: createRealtimeTokenVerifier(h.jwtSecret),
+      limits: { maxConnections: 1, maxBindingsPerChannel: 1 },
+    });
+    realtime.attach(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const first = await RawSocket.open(url, { apikey: h.anonKey, vsn: "2.0.0" });
+      expect(await RawSocket.refusal(url, { apikey: h.anonKey, vsn: "2.0.0" })).toEqual({
+        status: 429,
+        body: { error: "Too many connected users" },
+      });
+      const binding = { event: "*", schema: "public", table: "notifications" };
+      first.send([
+        "1",
+        "1",
+        "realtime:two",
+        "phx_join",
+        { config: { postgres_changes: [binding, { ...binding, event: "INSERT" }] } },
+      ]);
+      expect((await first.next("realtime:two", "phx_reply", "1"))[4]).toEqual({
+        status: "error",
+        response: { reason: "TooManyBindings: at most 1 postgres_changes per channel" },
+      });
+      const otherPath = await new Promise<number>((resolve) => {
+        const ws = new WebSocket(url.replace("http", "ws") + "/elsewhere");
+        ws.once("error", () => {});
+        ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+      });
+      expect(otherPath).toBe(404);
+      first.close();
+      await first.closed;
+    } finally {
+      await realtime.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it("bounds the channels of one connection", async () => {
