@@ -7,7 +7,7 @@ import type { ModelKind } from "../synth/models.ts";
 import { objectiveSchema } from "../tuning/objective.ts";
 import { fromTrials, type Method, type TrialInput } from "../tuning/optimizer.ts";
 import { modelConstraints, parseSpace, type Space, type SpaceInput } from "../tuning/space.ts";
-import { studyResult, trainingRowsOf, type TrialRecord } from "../tuning/trial.ts";
+import { studyResult, trainingRowsOf, type TrialRecord } from "../tuning/study-result.ts";
 import type { Tx } from "./db.ts";
 import type { Database } from "./schema.ts";
 
@@ -182,7 +182,13 @@ export async function proposeTrials(tx: Tx, runId: string): Promise<ProposeOutco
     best_trial_id: bestRow?.id ?? null,
     best_params: bestRow === null ? null : jsonb(bestRow.params),
     best_score: bestRow?.score ?? null,
-    pareto: jsonb(pareto.map((p) => ({ ...p, trial_id: scored[p.index].row.id }))),
+    pareto: jsonb(
+      pareto.map(({ index, ...p }) => ({
+        trial_id: scored[index].row.id,
+        trial_number: scored[index].row.trial_number,
+        ...p,
+      })),
+    ),
   };
   const finish = async (status: "succeeded" | "canceled" | "failed", error?: Record<string, unknown>) => {
     await tx

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { isSynthError, synthError } from "../errors.ts";
 import { createRng, permutation } from "../random.ts";
 import { rowCount, takeRows, type Table } from "../data/table.ts";
@@ -12,8 +11,16 @@ import type { EpochProgress } from "../synth/matrix-model.ts";
 import { Synthesizer } from "../synth/synthesizer.ts";
 import { transformerOptionsSchema } from "../synth/transformer/transformer.ts";
 import { evaluateObjective, type ObjectiveConfig } from "./objective.ts";
-import { paretoFront } from "./pareto.ts";
 import { toModelOptions, type Params } from "./space.ts";
+import { HOLDOUT_SHARE, type TrialRecord } from "./study-result.ts";
+
+export {
+  HOLDOUT_SHARE,
+  studyResult,
+  trainingRowsOf,
+  trialRecordSchema,
+  type TrialRecord,
+} from "./study-result.ts";
 
 /**
  * One trial of a study, measured: the evaluation `synth optimize` runs in-process and the runner's trial
@@ -24,23 +31,6 @@ import { toModelOptions, type Params } from "./space.ts";
  * intermediate quality would need the half-trained model, which it does not expose; every trial records
  * `pruned: false`.
  */
-export const HOLDOUT_SHARE = 0.2;
-
-const levelSchema = z.union([z.string(), z.number(), z.boolean()]);
-
-/** A trial as best.json and the API list it (extra measurements kept: quality, ml_efficacy, reasons ...). */
-export const trialRecordSchema = z
-  .object({
-    params: z.record(z.string(), levelSchema),
-    score: z.number().nullable(),
-    value: z.number(),
-    feasible: z.boolean(),
-    pruned: z.boolean(),
-    proposal: z.object({ by: z.string() }).loose().optional(),
-  })
-  .loose();
-export type TrialRecord = z.output<typeof trialRecordSchema>;
-
 /** A seeded split: the first 80% of a permutation trains, the rest is the holdout. */
 export function splitForTrials(table: Table, seed: number): { train: Table; holdout: Table } {
   const n = rowCount(table);
@@ -53,9 +43,6 @@ export function splitForTrials(table: Table, seed: number): { train: Table; hold
     );
   return { train: takeRows(table, order.subarray(0, cut)), holdout: takeRows(table, order.subarray(cut)) };
 }
-
-/** Training rows of a table of n rows under splitForTrials (the batch-size cap of the search space). */
-export const trainingRowsOf = (n: number): number => Math.round(n * (1 - HOLDOUT_SHARE));
 
 /** The share of `rows` that copy a row of `reference`; undefined when the tables cannot be compared. */
 export function copyShareOf(reference: Table, rows: Table, metadata: TableMetadata): number | undefined {
@@ -177,48 +164,5 @@ export async function runTrial(params: Params, c: TrialSetup): Promise<TrialReco
             copy_share: copyShare,
             real_copy_share: c.realCopyShare,
           },
-  };
-}
-
-export interface ParetoEntry {
-  index: number;
-  params: Params;
-  score: number | null;
-  fit_s: unknown;
-  privacy: unknown;
-  feasible: boolean;
-}
-
-/** The best feasible, unpruned trial (highest score) and the Pareto front of quality, fit time, privacy. */
-export function studyResult(trials: readonly TrialRecord[]): {
-  best: (TrialRecord & { index: number }) | null;
-  pareto: ParetoEntry[];
-} {
-  let best: (TrialRecord & { index: number }) | null = null;
-  for (const [index, t] of trials.entries()) {
-    if (!t.feasible || t.pruned || t.score === null) continue;
-    if (best === null || t.score > (best.score as number)) best = { ...t, index };
-  }
-  const scored = trials.map((t, index) => ({ t, index })).filter(({ t }) => t.score !== null);
-  const front = paretoFront(
-    scored.map(({ t }) => ({
-      quality: t.score as number,
-      fitSeconds: t.fit_s as number,
-      privacy: (t.privacy as { dcr_baseline_protection: number | null } | null)?.dcr_baseline_protection ?? 0,
-    })),
-  );
-  return {
-    best,
-    pareto: front.map((i) => {
-      const { t, index } = scored[i];
-      return {
-        index,
-        params: t.params,
-        score: t.score,
-        fit_s: t.fit_s,
-        privacy: t.privacy,
-        feasible: t.feasible,
-      };
-    }),
   };
 }
