@@ -210,6 +210,7 @@ declare
   lease interval;
   candidate record;
   run_ok boolean;
+  claimed boolean;
 begin
   perform public.job_queue_check_args('generation', claim_job.worker_id, claim_job.lease_seconds);
   if claim_job.kinds is null or cardinality(claim_job.kinds) = 0
@@ -290,6 +291,7 @@ begin
                         for update skip locked)
         returning 'dataset'::text, d.id, d.owner_id, d.attempts, public.dataset_max_attempts(), d.locked_until;
     else
+      claimed := false;
       -- The run first (waiting for a proposer that holds it: proposing is short), then the trial.
       select r.status in ('queued', 'running') and not r.cancel_requested into run_ok
         from public.optimization_runs r where r.id = candidate.run_id
@@ -307,13 +309,15 @@ begin
                           for update skip locked)
           returning 'optimization_trial'::text, t.id, t.owner_id, t.attempts, public.trial_max_attempts(),
                     t.locked_until;
-        if found then
+        claimed := found;
+        -- (An UPDATE resets FOUND: the claim's outcome is kept in `claimed`.)
+        if claimed then
           update public.optimization_runs r set status = 'running'
            where r.id = candidate.run_id and r.status = 'queued';
         end if;
       end if;
     end if;
-    if found then
+    if claimed or (candidate.job_kind <> 'optimization_trial' and found) then
       return;
     end if;
   end loop;
