@@ -13,6 +13,7 @@ import type { JobRunOptions } from "../shared/platform/job-options.ts";
 import type { OutputFormatName } from "../shared/platform/job-results.ts";
 import { createRng, permutation } from "../shared/random.ts";
 import { encodeArtifact } from "../shared/synth/artifact.ts";
+import type { EpochProgress } from "../shared/synth/matrix-model.ts";
 import { isNeural, type ModelKind } from "../shared/synth/models.ts";
 import type { PrivacyGuardReport } from "../shared/synth/privacy-guard.ts";
 import { Synthesizer } from "../shared/synth/synthesizer.ts";
@@ -197,6 +198,26 @@ export function summarise(
   };
 }
 
+/** The job's table, with its stored column metadata when it has some. */
+function loadTask(task: GenerationTask | TrialTask) {
+  return loadTable(task.bytes, {
+    fileName: task.fileName,
+    format: task.format,
+    ...(task.metadata ? { metadata: task.metadata } : {}),
+  });
+}
+
+/** An epoch of the fit as training progress. */
+function epochProgress(p: EpochProgress): ComputeProgress {
+  return {
+    phase: "training",
+    epoch: p.epoch,
+    epochs: p.epochs,
+    losses: finiteLosses(p.losses),
+    eta_seconds: Number.isFinite(p.etaMs) ? Math.max(0, p.etaMs / 1000) : null,
+  };
+}
+
 export async function computeGeneration(
   task: GenerationTask,
   control: ComputeControl = {},
@@ -205,11 +226,7 @@ export async function computeGeneration(
   const signal = control.signal;
   const progress = control.onProgress ?? (() => {});
   progress({ phase: "loading" });
-  const loaded = await loadTable(task.bytes, {
-    fileName: task.fileName,
-    format: task.format,
-    ...(task.metadata ? { metadata: task.metadata } : {}),
-  });
+  const loaded = await loadTask(task);
   throwIfAborted(signal);
   const holdoutFraction = job.run_options.evaluation?.holdout_fraction ?? 0;
   const { train, holdout } = splitHoldout(loaded.table, holdoutFraction, job.seed);
@@ -246,14 +263,7 @@ export async function computeGeneration(
     {
       signal,
       onEpoch: (p) => {
-        if (!isNeural(job.model_type)) return;
-        progress({
-          phase: "training",
-          epoch: p.epoch,
-          epochs: p.epochs,
-          losses: finiteLosses(p.losses),
-          eta_seconds: Number.isFinite(p.etaMs) ? Math.max(0, p.etaMs / 1000) : null,
-        });
+        if (isNeural(job.model_type)) progress(epochProgress(p));
       },
     },
   );
@@ -357,11 +367,7 @@ export async function computeTrial(task: TrialTask, control: ComputeControl = {}
   const signal = control.signal;
   const progress = control.onProgress ?? (() => {});
   progress({ phase: "loading" });
-  const loaded = await loadTable(task.bytes, {
-    fileName: task.fileName,
-    format: task.format,
-    ...(task.metadata ? { metadata: task.metadata } : {}),
-  });
+  const loaded = await loadTask(task);
   throwIfAborted(signal);
   if (task.target !== undefined && !loaded.table.columns.includes(task.target)) {
     throw notRetryable("UNKNOWN_COLUMN", `the run's target ${task.target} is not a column`, {
@@ -382,14 +388,7 @@ export async function computeTrial(task: TrialTask, control: ComputeControl = {}
     metadata: loaded.metadata,
     realCopyShare: copyShareOf(train, holdout, loaded.metadata),
     ...(signal ? { signal } : {}),
-    onEpoch: (p) =>
-      progress({
-        phase: "training",
-        epoch: p.epoch,
-        epochs: p.epochs,
-        losses: finiteLosses(p.losses),
-        eta_seconds: Number.isFinite(p.etaMs) ? Math.max(0, p.etaMs / 1000) : null,
-      }),
+    onEpoch: (p) => progress(epochProgress(p)),
   });
 }
 

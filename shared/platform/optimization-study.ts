@@ -208,15 +208,8 @@ export async function proposeTrials(tx: Tx, runId: string): Promise<ProposeOutco
   const want = timeUp ? 0 : Math.min(run.parallelism - pending, budget.max_trials - trials.length);
   let queued = 0;
   if (want > 0) {
-    const dataset =
-      run.dataset_id === null
-        ? undefined
-        : await tx
-            .selectFrom("datasets")
-            .select("row_count")
-            .where("id", "=", run.dataset_id)
-            .executeTakeFirst();
-    const space = runSpace(run.model_type, run.search_space, dataset?.row_count ?? null);
+    const rows = await datasetRows(tx, run.dataset_id);
+    const space = runSpace(run.model_type, run.search_space, rows);
     const known = trials.filter((t) => t.status !== "canceled");
     const seed = run.seed === null ? 0 : Number(run.seed);
     const optimizer = fromTrials(space, { method: run.method as Method, seed }, known.map(trialInputOf));
@@ -249,6 +242,17 @@ export async function proposeTrials(tx: Tx, runId: string): Promise<ProposeOutco
   }
   await tx.updateTable("optimization_runs").set(summary).where("id", "=", runId).execute();
   return { status: run.status, queued };
+}
+
+/** A run's dataset's row count (null: unknown, or the dataset is gone), as the caller sees it. */
+export async function datasetRows(tx: Tx, datasetId: string | null): Promise<number | null> {
+  if (datasetId === null) return null;
+  const row = await tx
+    .selectFrom("datasets")
+    .select("row_count")
+    .where("id", "=", datasetId)
+    .executeTakeFirst();
+  return row?.row_count ?? null;
 }
 
 /** Active runs with no trial in flight: what a runner's sweep proposes for (or finishes). */

@@ -2,6 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import type { AppDeps, ApiApp } from "../../deps.ts";
 import { envelopeOf } from "../../envelope.ts";
 import { asCaller, ok, requireUser } from "../../context.ts";
+import { datasetRows } from "../../../shared/platform/optimization-study.ts";
 import { idParamsSchema } from "../generation/status.ts";
 import { authErrors, notFoundError, validationErrors } from "../responses.ts";
 import { bestSchema, loadRun, toBest } from "./run-shape.ts";
@@ -41,15 +42,7 @@ export function register(app: ApiApp, deps: AppDeps): void {
               .selectAll()
               .where("id", "=", run.best_trial_id)
               .executeTakeFirst();
-      const dataset =
-        run.dataset_id === null
-          ? undefined
-          : await tx
-              .selectFrom("datasets")
-              .select("row_count")
-              .where("id", "=", run.dataset_id)
-              .executeTakeFirst();
-      return toBest(run, trial, dataset?.row_count ?? null);
+      return toBest(run, trial, await datasetRows(tx, run.dataset_id));
     });
     return ok(c, deps, best);
   });
