@@ -13,8 +13,8 @@ import type { TableMetadata } from "../shared/data/metadata.ts";
 import type { EpochProgress } from "../shared/synth/matrix-model.ts";
 import { isNeural, modelKindSchema, type ModelKind } from "../shared/synth/models.ts";
 import { Synthesizer, type SynthesizerOptions } from "../shared/synth/synthesizer.ts";
-import { transformerOptionsSchema } from "../shared/synth/transformer/transformer.ts";
 import { toModelOptions } from "../shared/tuning/space.ts";
+import { splitModelOptions } from "../shared/tuning/trial.ts";
 import type { PrivacyGuardReport } from "../shared/synth/privacy-guard.ts";
 import { initNodeBackend } from "./tf-backend.ts";
 import { loadDataFile, readMetadataFile } from "./data-file.ts";
@@ -98,18 +98,7 @@ export function parseFlags<T extends z.ZodType>(schema: T, raw: unknown): z.outp
 }
 
 /** Keys of a point that are transformer options (the Gaussian copula's codec switches), not model hyperparameters. */
-const TRANSFORMER_KEYS = new Set(Object.keys(transformerOptionsSchema.shape));
-
-/** A point's options split into the model's hyperparameters and the transformer's options. */
-export function splitModelOptions(options: Record<string, unknown>): {
-  modelConfig: Record<string, unknown>;
-  transformer: Record<string, unknown>;
-} {
-  const out = { modelConfig: {} as Record<string, unknown>, transformer: {} as Record<string, unknown> };
-  for (const [k, v] of Object.entries(options))
-    (TRANSFORMER_KEYS.has(k) ? out.transformer : out.modelConfig)[k] = v;
-  return out;
-}
+export { splitModelOptions };
 
 /** A `synth optimize` result: its best parameters are the configuration. */
 const bestFileSchema = z.object({

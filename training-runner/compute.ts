@@ -13,9 +13,13 @@ import type { JobRunOptions } from "../shared/platform/job-options.ts";
 import type { OutputFormatName } from "../shared/platform/job-results.ts";
 import { createRng, permutation } from "../shared/random.ts";
 import { encodeArtifact } from "../shared/synth/artifact.ts";
+import type { EpochProgress } from "../shared/synth/matrix-model.ts";
 import { isNeural, type ModelKind } from "../shared/synth/models.ts";
 import type { PrivacyGuardReport } from "../shared/synth/privacy-guard.ts";
 import { Synthesizer } from "../shared/synth/synthesizer.ts";
+import type { ObjectiveConfig } from "../shared/tuning/objective.ts";
+import type { Params } from "../shared/tuning/space.ts";
+import { copyShareOf, runTrial, splitForTrials, type TrialRecord } from "../shared/tuning/trial.ts";
 import { initNodeBackend } from "../cli/tf-backend.ts";
 import { notRetryable } from "./job-errors.ts";
 import { assertMemoryFits, categoricalLevels } from "./memory-estimate.ts";
@@ -105,8 +109,25 @@ export interface DatasetOutput {
   size_bytes: number;
 }
 
-export type ComputeTask = GenerationTask | DatasetTask;
-export type ComputeOutput = GenerationOutput | DatasetOutput;
+/** One optimisation trial: the run's seeded split of the dataset, one point fitted and measured. */
+export interface TrialTask {
+  kind: "optimization_trial";
+  bytes: Uint8Array;
+  fileName: string;
+  format: FileFormat;
+  metadata?: TableMetadata;
+  model: ModelKind;
+  params: Params;
+  /** The run's seed: the split, the model and the sample. */
+  seed: number;
+  objective: ObjectiveConfig;
+  target?: string;
+  backend?: "wasm" | "cpu";
+}
+export type TrialOutput = TrialRecord;
+
+export type ComputeTask = GenerationTask | DatasetTask | TrialTask;
+export type ComputeOutput = GenerationOutput | DatasetOutput | TrialOutput;
 
 const utf8 = new TextEncoder();
 
@@ -177,6 +198,26 @@ export function summarise(
   };
 }
 
+/** The job's table, with its stored column metadata when it has some. */
+function loadTask(task: GenerationTask | TrialTask) {
+  return loadTable(task.bytes, {
+    fileName: task.fileName,
+    format: task.format,
+    ...(task.metadata ? { metadata: task.metadata } : {}),
+  });
+}
+
+/** An epoch of the fit as training progress. */
+function epochProgress(p: EpochProgress): ComputeProgress {
+  return {
+    phase: "training",
+    epoch: p.epoch,
+    epochs: p.epochs,
+    losses: finiteLosses(p.losses),
+    eta_seconds: Number.isFinite(p.etaMs) ? Math.max(0, p.etaMs / 1000) : null,
+  };
+}
+
 export async function computeGeneration(
   task: GenerationTask,
   control: ComputeControl = {},
@@ -185,11 +226,7 @@ export async function computeGeneration(
   const signal = control.signal;
   const progress = control.onProgress ?? (() => {});
   progress({ phase: "loading" });
-  const loaded = await loadTable(task.bytes, {
-    fileName: task.fileName,
-    format: task.format,
-    ...(task.metadata ? { metadata: task.metadata } : {}),
-  });
+  const loaded = await loadTask(task);
   throwIfAborted(signal);
   const holdoutFraction = job.run_options.evaluation?.holdout_fraction ?? 0;
   const { train, holdout } = splitHoldout(loaded.table, holdoutFraction, job.seed);
@@ -226,14 +263,7 @@ export async function computeGeneration(
     {
       signal,
       onEpoch: (p) => {
-        if (!isNeural(job.model_type)) return;
-        progress({
-          phase: "training",
-          epoch: p.epoch,
-          epochs: p.epochs,
-          losses: finiteLosses(p.losses),
-          eta_seconds: Number.isFinite(p.etaMs) ? Math.max(0, p.etaMs / 1000) : null,
-        });
+        if (isNeural(job.model_type)) progress(epochProgress(p));
       },
     },
   );
@@ -329,6 +359,41 @@ export async function computeDataset(task: DatasetTask): Promise<DatasetOutput> 
   };
 }
 
+/**
+ * A trial: shared/tuning/trial.ts's evaluation (the one `synth optimize` runs), on the run's seeded split,
+ * reporting the fit's epochs as progress.
+ */
+export async function computeTrial(task: TrialTask, control: ComputeControl = {}): Promise<TrialOutput> {
+  const signal = control.signal;
+  const progress = control.onProgress ?? (() => {});
+  progress({ phase: "loading" });
+  const loaded = await loadTask(task);
+  throwIfAborted(signal);
+  if (task.target !== undefined && !loaded.table.columns.includes(task.target)) {
+    throw notRetryable("UNKNOWN_COLUMN", `the run's target ${task.target} is not a column`, {
+      column: task.target,
+    });
+  }
+  const { train, holdout } = splitForTrials(loaded.table, task.seed);
+  if (isNeural(task.model)) await initNodeBackend({ backend: task.backend ?? "wasm" });
+  throwIfAborted(signal);
+  progress({ phase: "training", epoch: 0, eta_seconds: null });
+  return runTrial(task.params, {
+    model: task.model,
+    seed: task.seed,
+    objective: task.objective,
+    ...(task.target !== undefined ? { target: task.target } : {}),
+    train,
+    holdout,
+    metadata: loaded.metadata,
+    realCopyShare: copyShareOf(train, holdout, loaded.metadata),
+    ...(signal ? { signal } : {}),
+    onEpoch: (p) => progress(epochProgress(p)),
+  });
+}
+
 export function runCompute(task: ComputeTask, control: ComputeControl = {}): Promise<ComputeOutput> {
-  return task.kind === "generation" ? computeGeneration(task, control) : computeDataset(task);
+  if (task.kind === "generation") return computeGeneration(task, control);
+  if (task.kind === "optimization_trial") return computeTrial(task, control);
+  return computeDataset(task);
 }

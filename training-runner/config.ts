@@ -3,8 +3,8 @@ import { hostname, totalmem } from "node:os";
 import { z } from "zod";
 import { synthError } from "../shared/errors.ts";
 
-/** What a runner can execute: generation requests and dataset validation/profiling. */
-export const JOB_KINDS = ["generation", "dataset"] as const;
+/** What a runner can execute: generation requests, dataset validation/profiling, optimisation trials. */
+export const JOB_KINDS = ["generation", "dataset", "optimization_trial"] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 const blankIsUnset = (value: unknown) => (value === "" ? undefined : value);

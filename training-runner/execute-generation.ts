@@ -3,7 +3,6 @@ import { MEDIA_TYPES } from "../shared/data/formats.ts";
 import { tableMetadataSchema, type TableMetadata } from "../shared/data/metadata.ts";
 import { systemClock } from "../shared/platform/clock.ts";
 import { jobRunOptionsSchema } from "../shared/platform/job-options.ts";
-import { jobProgressSchema, type JobProgress } from "../shared/platform/job-progress.ts";
 import {
   jobResultPathsSchema,
   OUTPUT_FORMATS,
@@ -14,17 +13,16 @@ import type { Bucket } from "../shared/platform/storage.ts";
 import { modelKindSchema } from "../shared/synth/models.ts";
 import {
   computeGeneration,
-  type ComputeProgress,
   type GenerationJobSpec,
   type GenerationOutput,
   type QualitySummary,
 } from "./compute.ts";
 import { createDeadline } from "./deadline.ts";
-import { datasetRowSchema, type ExecutionContext } from "./job-context.ts";
+import { assertInOwnersFolder, datasetRowSchema, type ExecutionContext } from "./job-context.ts";
+import { createJobReporter } from "./job-reporter.ts";
 import { asJobError, notRetryable } from "./job-errors.ts";
 import { runInWorker } from "./job-thread.ts";
 import { assertMemoryFits } from "./memory-estimate.ts";
-import { createProgressThrottle } from "./progress-throttle.ts";
 
 /**
  * One generation job, from the dataset in Storage to the results in Storage: download (the path must be in
@@ -127,37 +125,9 @@ export async function executeGeneration(
   ctx: ExecutionContext,
 ): Promise<GenerationResult> {
   const clock = ctx.clock ?? systemClock;
-  const started = clock.monotonicMs();
   const log = ctx.logger?.child({ job_id: raw.id, kind: "generation" });
-  const throttle = createProgressThrottle<JobProgress>(
-    (p) => {
-      try {
-        const pending = ctx.reportProgress(p);
-        if (pending instanceof Promise) {
-          pending.catch((error: unknown) =>
-            log?.log("warn", "progress write failed", { error: String(error) }),
-          );
-        }
-      } catch (error) {
-        log?.log("warn", "progress write failed", { error: String(error) });
-      }
-    },
-    { intervalMs: ctx.progressIntervalMs ?? 1000, clock: ctx.throttleClock },
-  );
-  // Once the job has ended (an abandoned inline fit may still report), its progress is final.
-  let ended = false;
-  const report = (p: ComputeProgress): void => {
-    if (ended) return;
-    // Only the documented shape reaches the row (the API drops anything else); a bad report is logged.
-    const parsed = jobProgressSchema.safeParse({
-      ...p,
-      elapsed_seconds: Math.max(0, (clock.monotonicMs() - started) / 1000),
-      updated_at: clock.now().toISOString(),
-    });
-    if (parsed.success) throttle.push(parsed.data);
-    else
-      log?.log("warn", "progress not in the documented shape", { issues: parsed.error.issues.slice(0, 3) });
-  };
+  const reporter = createJobReporter(ctx, clock, log);
+  const report = reporter.report;
   const deadline = createDeadline(ctx.limits.timeoutMs, ctx.signal, () => clock.monotonicMs());
   try {
     const job = parseJob(raw);
@@ -171,16 +141,7 @@ export async function executeGeneration(
       });
     }
     const row = dataset.data;
-    if (row.owner_id !== job.owner_id || !row.storage_path.startsWith(`${job.owner_id}/`)) {
-      throw notRetryable(
-        "FORBIDDEN",
-        "the dataset is not in the job owner's folder: the runner does not read it",
-        {
-          path: row.storage_path.slice(0, 200),
-          expected_prefix: `${job.owner_id}/`,
-        },
-      );
-    }
+    assertInOwnersFolder(row, job.owner_id);
     const metadata = storedMetadata(row.column_metadata);
     const holdout = job.run_options.evaluation?.holdout_fraction ?? 0;
     if (metadata !== undefined && typeof row.row_count === "number" && row.row_count > 0) {
@@ -257,8 +218,7 @@ export async function executeGeneration(
     log?.log("warn", "job failed", { code: failure.code, retryable: failure.details.retryable });
     throw failure;
   } finally {
-    ended = true;
+    reporter.end();
     deadline.dispose();
-    throttle.flush();
   }
 }

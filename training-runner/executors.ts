@@ -4,6 +4,7 @@ import { asServiceRole, type Db } from "../shared/platform/db.ts";
 import type { JobKind } from "./config.ts";
 import { executeDatasetValidation } from "./execute-dataset.ts";
 import { executeGeneration } from "./execute-generation.ts";
+import { executeTrial } from "./execute-trial.ts";
 import type { ExecutionContext as ClaimContext, JobExecutor } from "./execution.ts";
 import type { DatasetRow } from "./job-context.ts";
 import type { ClaimedJob, Json } from "./queue.ts";
@@ -12,7 +13,7 @@ const SCOPE = "training-runner: load a claimed job";
 
 async function loadRow(
   db: Db,
-  table: "generation_requests" | "datasets",
+  table: "generation_requests" | "datasets" | "optimization_trials" | "optimization_runs",
   id: string,
 ): Promise<Record<string, unknown> | null> {
   const { rows } = await asServiceRole(db, SCOPE, (tx) =>
@@ -56,6 +57,15 @@ export function defaultExecutors(): Record<JobKind, JobExecutor> {
         throw synthError("NOT_FOUND", "the generation request no longer exists", { retryable: false });
       const datasetRow = await loadDataset(claim.db, row.dataset_id, job.owner_id);
       const result = await executeGeneration(row as never, { ...common(claim), datasetRow });
+      return JSON.parse(JSON.stringify(result)) as Record<string, Json>;
+    },
+    optimization_trial: async (job: ClaimedJob, claim: ClaimContext) => {
+      const trial = await loadRow(claim.db, "optimization_trials", job.job_id);
+      const run = trial === null ? null : await loadRow(claim.db, "optimization_runs", String(trial.run_id));
+      if (trial === null || run === null)
+        throw synthError("NOT_FOUND", "the trial or its run no longer exists", { retryable: false });
+      const datasetRow = await loadDataset(claim.db, run.dataset_id, job.owner_id);
+      const result = await executeTrial(trial, run, { ...common(claim), datasetRow });
       return JSON.parse(JSON.stringify(result)) as Record<string, Json>;
     },
     dataset: async (job: ClaimedJob, claim: ClaimContext) => {

@@ -5,6 +5,7 @@ import type { Clock } from "../shared/platform/clock.ts";
 import type { JobProgress } from "../shared/platform/job-progress.ts";
 import type { Logger } from "../shared/platform/logger.ts";
 import type { BlobStore } from "../shared/platform/storage.ts";
+import { notRetryable } from "./job-errors.ts";
 import type { ThrottleClock } from "./progress-throttle.ts";
 
 /**
@@ -48,4 +49,18 @@ export interface ExecutionContext {
   /** A cancelled worker that does not stop within this long is terminated (default 10 s). */
   abortGraceMs?: number;
   onWorker?: (worker: Worker) => void;
+}
+
+/** The runner reads a job's dataset only from its owner's folder, and only when the row is the owner's. */
+export function assertInOwnersFolder(row: { owner_id: string; storage_path: string }, ownerId: string): void {
+  if (row.owner_id !== ownerId || !row.storage_path.startsWith(`${ownerId}/`)) {
+    throw notRetryable(
+      "FORBIDDEN",
+      "the dataset is not in the job owner's folder: the runner does not read it",
+      {
+        path: row.storage_path.slice(0, 200),
+        expected_prefix: `${ownerId}/`,
+      },
+    );
+  }
 }

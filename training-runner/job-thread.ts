@@ -7,6 +7,8 @@ import type {
   DatasetTask,
   GenerationOutput,
   GenerationTask,
+  TrialOutput,
+  TrialTask,
 } from "./compute.ts";
 import { notRetryable } from "./job-errors.ts";
 import { transferablesOf, type FromWorker, type ToWorker, type WorkerError } from "./worker-messages.ts";
@@ -50,10 +52,11 @@ export function fromWorkerError(error: WorkerError): SynthError {
 
 export function runInWorker(task: GenerationTask, options?: JobThreadOptions): Promise<GenerationOutput>;
 export function runInWorker(task: DatasetTask, options?: JobThreadOptions): Promise<DatasetOutput>;
+export function runInWorker(task: TrialTask, options?: JobThreadOptions): Promise<TrialOutput>;
 export function runInWorker(
   task: ComputeTask,
   options: JobThreadOptions = {},
-): Promise<GenerationOutput | DatasetOutput> {
+): Promise<GenerationOutput | DatasetOutput | TrialOutput> {
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) {
       reject(notRetryable("ABORTED", "the job was cancelled before it started"));
@@ -114,7 +117,8 @@ export function runInWorker(
     worker.on("message", (message: FromWorker) => {
       if (settled) return;
       if (message.type === "progress") options.onProgress?.(message.progress);
-      else if (message.type === "done") finish(() => resolve(message.output), true);
+      else if (message.type === "done")
+        finish(() => resolve(message.output as GenerationOutput | DatasetOutput | TrialOutput), true);
       else fail(fromWorkerError(message.error));
     });
     worker.on("error", (error: Error & { code?: string }) => {

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { z } from "zod";
 import { asServiceRole, type Db } from "../shared/platform/db.ts";
-import type { JobKind } from "./config.ts";
+import { JOB_KINDS, type JobKind } from "./config.ts";
 
 /**
  * The runner's side of the queue: thin calls of the SQL functions (the queue migration), each as the
@@ -9,7 +9,7 @@ import type { JobKind } from "./config.ts";
  * so what a runner that lost its lease sends is refused by the database, not by this code.
  */
 export const claimedJobSchema = z.object({
-  kind: z.enum(["generation", "dataset"]),
+  kind: z.enum(JOB_KINDS),
   job_id: z.string().uuid(),
   owner_id: z.string().uuid(),
   attempt: z.coerce.number().int(),
@@ -148,9 +148,15 @@ export function createQueue(db: Db, workerId: string): Queue {
             }>`select greatest(run_after, created_at) as t from public.generation_requests where id = ${job.job_id}::uuid`.execute(
               tx,
             )
-          : sql<{
-              t: Date | string;
-            }>`select created_at as t from public.datasets where id = ${job.job_id}::uuid`.execute(tx),
+          : job.kind === "optimization_trial"
+            ? sql<{
+                t: Date | string;
+              }>`select greatest(run_after, created_at) as t from public.optimization_trials where id = ${job.job_id}::uuid`.execute(
+                tx,
+              )
+            : sql<{
+                t: Date | string;
+              }>`select created_at as t from public.datasets where id = ${job.job_id}::uuid`.execute(tx),
       );
       return rows[0] === undefined ? null : new Date(rows[0].t);
     },

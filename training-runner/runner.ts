@@ -10,6 +10,7 @@ import { createRunnerMetrics, type RunnerMetrics } from "./metrics.ts";
 import type { ListenFn, Listener } from "../shared/platform/notifications.ts";
 import { pgListen } from "./pg-db.ts";
 import { createQueue, type ClaimedJob, type Json, type Queue } from "./queue.ts";
+import type { StudyHooks } from "./studies.ts";
 
 export interface RunnerDeps {
   db: Db;
@@ -23,6 +24,8 @@ export interface RunnerDeps {
   listen?: ListenFn;
   version?: string;
   random?: () => number;
+  /** Optimisation studies: proposals after each trial and a sweep every poll (training-runner/studies.ts). */
+  studies?: StudyHooks;
 }
 
 export type WakeSource = "notify" | "webhook" | "listen" | "manual";
@@ -118,6 +121,7 @@ export function createRunner(config: RunnerConfig, deps: RunnerDeps): Runner {
           lastReclaimMs = clock.monotonicMs();
           const reclaimed = await queue.reclaimExpired();
           if (reclaimed > 0) logger.log("info", "reclaimed expired leases", { reclaimed });
+          await deps.studies?.sweep();
         }
         while (!stopping && running.size < config.concurrency) {
           const claimStartMs = clock.monotonicMs();
@@ -297,6 +301,8 @@ export function createRunner(config: RunnerConfig, deps: RunnerDeps): Runner {
       clearTimeout(timeoutTimer);
       metrics.runSeconds.observe({ kind: job.kind, outcome }, (clock.monotonicMs() - startedMs) / 1000);
     }
+    // Only after the outcome is written: the proposer then sees this trial finished.
+    await deps.studies?.afterJob(job);
   }
 
   async function finishAborted(

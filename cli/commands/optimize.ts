@@ -3,36 +3,25 @@ import { readFile, rename, writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { z } from "zod";
 import { isSynthError, synthError } from "../../shared/errors.ts";
-import { createRng, permutation } from "../../shared/random.ts";
-import { rowCount, takeRows, type Table } from "../../shared/data/table.ts";
-import type { TableMetadata } from "../../shared/data/metadata.ts";
-import { DcrIndex } from "../../shared/metrics/dcr.ts";
-import { privacy } from "../../shared/metrics/privacy.ts";
-import { qualityReport } from "../../shared/metrics/quality.ts";
-import { mlEfficacy } from "../../shared/metrics/ml/ml-efficacy.ts";
+import { rowCount } from "../../shared/data/table.ts";
 import { modelKindSchema, type ModelKind } from "../../shared/synth/models.ts";
-import { Synthesizer } from "../../shared/synth/synthesizer.ts";
 import { METHODS, createOptimizer, fromTrials, type TrialInput } from "../../shared/tuning/optimizer.ts";
+import { defaultSpaceInput, modelConstraints, parseSpace } from "../../shared/tuning/space.ts";
 import {
-  defaultSpaceInput,
-  modelConstraints,
-  parseSpace,
-  toModelOptions,
-  type Params,
-} from "../../shared/tuning/space.ts";
-import { evaluateObjective } from "../../shared/tuning/objective.ts";
-import { paretoFront } from "../../shared/tuning/pareto.ts";
-import { abortOnSigint, parseFlags, prepareBackend, readTableFile, splitModelOptions } from "../synth-io.ts";
+  copyShareOf,
+  runTrial,
+  splitForTrials,
+  studyResult,
+  trialRecordSchema,
+  type TrialRecord,
+} from "../../shared/tuning/trial.ts";
+import { abortOnSigint, parseFlags, prepareBackend, readTableFile } from "../synth-io.ts";
 import { readDataFile, dataLimitsFromEnv } from "../data-file.ts";
 
 /**
- * `synth optimize`: a hyperparameter study on one table. Each trial fits on a seeded 80% training split,
- * samples as many rows as the 20% holdout and scores the sample on the holdout (shared/tuning decides the
- * score and feasibility, the optimiser proposes). No pruning: Synthesizer.fit's epoch callback reports
- * losses only, so an intermediate quality would need the half-trained model, which it does not expose;
- * every trial records `pruned: false`.
+ * `synth optimize`: a hyperparameter study on one table, its trials run in-process one after another by
+ * shared/tuning/trial.ts (the evaluation the runner's trial executor runs too); the optimiser proposes.
  */
-const HOLDOUT_SHARE = 0.2;
 
 const duration = z
   .string()
@@ -62,19 +51,6 @@ const optimizeFlagsSchema = z.object({
   out: z.string().min(1),
 });
 type OptimizeFlags = z.output<typeof optimizeFlagsSchema>;
-
-const levelSchema = z.union([z.string(), z.number(), z.boolean()]);
-const trialRecordSchema = z
-  .object({
-    params: z.record(z.string(), levelSchema),
-    score: z.number().nullable(),
-    value: z.number(),
-    feasible: z.boolean(),
-    pruned: z.boolean(),
-    proposal: z.object({ by: z.string() }).loose().optional(),
-  })
-  .loose();
-type TrialRecord = z.output<typeof trialRecordSchema>;
 
 /** What makes two runs the same study (resume continues only then). */
 const studySchema = z.object({
@@ -125,19 +101,6 @@ async function readSpace(arg: string | undefined, model: ModelKind): Promise<unk
   } catch (cause) {
     throw synthError("VALIDATION_ERROR", "--space is not valid JSON", {}, cause);
   }
-}
-
-/** A seeded split: the first 80% of a permutation trains, the rest is the holdout. */
-function split(table: Table, seed: number): { train: Table; holdout: Table } {
-  const n = rowCount(table);
-  const order = permutation(n, createRng(seed));
-  const cut = Math.round(n * (1 - HOLDOUT_SHARE));
-  if (cut < 2 || n - cut < 2)
-    throw synthError(
-      "VALIDATION_ERROR",
-      `the table has too few rows (${n}) for a training and a holdout split`,
-    );
-  return { train: takeRows(table, order.subarray(0, cut)), holdout: takeRows(table, order.subarray(cut)) };
 }
 
 async function readPrevious(out: string, study: Study): Promise<TrialRecord[]> {
@@ -192,7 +155,7 @@ async function optimize(data: string, flags: OptimizeFlags): Promise<void> {
   const { table, metadata } = await readTableFile(data, flags.metadata);
   if (flags.target !== undefined && !table.columns.includes(flags.target))
     throw synthError("UNKNOWN_COLUMN", `--target ${flags.target} is not a column`, { column: flags.target });
-  const { train, holdout } = split(table, flags.seed);
+  const { train, holdout } = splitForTrials(table, flags.seed);
   const space = parseSpace(spaceInput, modelConstraints(flags.model, rowCount(train)));
   const bytes = await readDataFile(data, dataLimitsFromEnv());
   const study: Study = {
@@ -247,7 +210,13 @@ async function optimize(data: string, flags: OptimizeFlags): Promise<void> {
       let record: TrialRecord;
       try {
         record = await runTrial(params, {
-          flags,
+          model: flags.model,
+          seed: flags.seed,
+          objective: {
+            kind: flags.objective,
+            ...(flags.privacyFloor !== undefined ? { privacyFloor: flags.privacyFloor } : {}),
+          },
+          ...(flags.target !== undefined ? { target: flags.target } : {}),
           train,
           holdout,
           metadata,
@@ -279,145 +248,6 @@ async function optimize(data: string, flags: OptimizeFlags): Promise<void> {
   );
 }
 
-function copyShareOf(reference: Table, rows: Table, metadata: TableMetadata): number | undefined {
-  try {
-    const copies = new DcrIndex(reference, metadata).copies(rows);
-    let n = 0;
-    for (const c of copies) n += c;
-    return copies.length ? n / copies.length : 0;
-  } catch (error) {
-    if (isSynthError(error) && error.code === "INCOMPATIBLE_TABLES") return undefined;
-    throw error;
-  }
-}
-
-interface TrialContext {
-  flags: OptimizeFlags;
-  train: Table;
-  holdout: Table;
-  metadata: TableMetadata;
-  realCopyShare: number | undefined;
-  signal: AbortSignal;
-}
-
-async function runTrial(params: Params, c: TrialContext): Promise<TrialRecord> {
-  const options = toModelOptions(c.flags.model, params);
-  const { modelConfig, transformer } = splitModelOptions(options);
-  const t0 = performance.now();
-  // CPU seconds of the fit (all of this process's threads): what cost-aware scoring divides by, and what
-  // stays honest on a loaded machine, where wall time does not.
-  const cpu0 = process.cpuUsage();
-  let synth: Synthesizer;
-  try {
-    synth = await Synthesizer.fit(
-      c.train,
-      c.metadata,
-      { model: c.flags.model, modelConfig, transformer, seed: c.flags.seed },
-      { signal: c.signal },
-    );
-  } catch (error) {
-    if (!isSynthError(error) || error.code === "ABORTED") throw error;
-    // A point the model refuses (e.g. a batch it cannot use) is a failed trial, not a failed study.
-    return {
-      params,
-      model_options: options,
-      score: null,
-      value: 0,
-      feasible: false,
-      reasons: [`fit failed: ${error.code}: ${error.message}`],
-      pruned: false,
-      fit_s: (performance.now() - t0) / 1000,
-      privacy: null,
-    };
-  }
-  const fitSeconds = (performance.now() - t0) / 1000;
-  const cpuUsed = process.cpuUsage(cpu0);
-  const fitCpuSeconds = (cpuUsed.user + cpuUsed.system) / 1e6;
-  const rows = rowCount(c.holdout);
-  const { table: sample } = await synth.sampleWithReport(rows, { seed: c.flags.seed });
-  synth.dispose();
-  const quality = qualityReport(c.holdout, sample, c.metadata, { seed: c.flags.seed }).allPairs.overall ?? 0;
-  let baseline: number | undefined;
-  let copyShare: number | undefined;
-  if (c.realCopyShare !== undefined) {
-    const p = privacy(c.train, sample, c.metadata, { rng: createRng(c.flags.seed) });
-    baseline = p.baselineProtection.score ?? undefined;
-    copyShare = p.copyShare;
-  }
-  let ml: number | undefined;
-  let mlDetail: Record<string, unknown> | null = null;
-  if (c.flags.target !== undefined) {
-    const m = mlEfficacy(c.train, sample, c.holdout, c.metadata, c.flags.target, createRng(c.flags.seed));
-    // Synthetic-trained over real-trained (objective.ts); a real score at or below 0 (an r2) leaves no ratio.
-    ml = m.real > 0 ? m.synthetic / m.real : m.synthetic;
-    mlDetail = { metric: m.metric, synthetic: m.synthetic, real: m.real, efficacy: ml };
-  }
-  const objective = evaluateObjective(
-    {
-      quality,
-      ...(ml !== undefined ? { ml } : {}),
-      ...(baseline !== undefined ? { dcrBaselineProtection: baseline } : {}),
-      ...(copyShare !== undefined ? { copyShare } : {}),
-      ...(c.realCopyShare !== undefined ? { realCopyShare: c.realCopyShare } : {}),
-      fitSeconds,
-      cpuSeconds: fitCpuSeconds,
-    },
-    {
-      kind: c.flags.objective,
-      ...(c.flags.privacyFloor !== undefined ? { privacyFloor: c.flags.privacyFloor } : {}),
-    },
-  );
-  return {
-    params,
-    model_options: options,
-    score: objective.score,
-    value: objective.value,
-    feasible: objective.feasible,
-    reasons: objective.reasons,
-    pruned: false,
-    fit_s: fitSeconds,
-    fit_cpu_s: fitCpuSeconds,
-    quality,
-    ml_efficacy: mlDetail,
-    privacy:
-      c.realCopyShare === undefined
-        ? null
-        : {
-            dcr_baseline_protection: baseline ?? null,
-            copy_share: copyShare,
-            real_copy_share: c.realCopyShare,
-          },
-  };
-}
-
 function result(study: Study, trials: TrialRecord[]) {
-  let best: (TrialRecord & { index: number }) | null = null;
-  for (const [index, t] of trials.entries()) {
-    if (!t.feasible || t.pruned || t.score === null) continue;
-    if (best === null || t.score > (best.score as number)) best = { ...t, index };
-  }
-  const scored = trials.map((t, index) => ({ t, index })).filter(({ t }) => t.score !== null);
-  const front = paretoFront(
-    scored.map(({ t }) => ({
-      quality: t.score as number,
-      fitSeconds: t.fit_s as number,
-      privacy: (t.privacy as { dcr_baseline_protection: number | null } | null)?.dcr_baseline_protection ?? 0,
-    })),
-  );
-  return {
-    study,
-    best,
-    trials,
-    pareto: front.map((i) => {
-      const { t, index } = scored[i];
-      return {
-        index,
-        params: t.params,
-        score: t.score,
-        fit_s: t.fit_s,
-        privacy: t.privacy,
-        feasible: t.feasible,
-      };
-    }),
-  };
+  return { study, ...studyResult(trials), trials };
 }

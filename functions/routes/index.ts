@@ -21,6 +21,10 @@ import * as generationStatus from "./generation/status.ts";
 import * as generationV2Config from "./generation-v2/config.ts";
 import * as generationV2Start from "./generation-v2/start.ts";
 import * as generationV2Validate from "./generation-v2/validate.ts";
+import * as optimizationBest from "./optimization/best.ts";
+import * as optimizationStart from "./optimization/start.ts";
+import * as optimizationStop from "./optimization/stop.ts";
+import * as optimizationTrials from "./optimization/trials.ts";
 import * as health from "./system/health.ts";
 import * as uploadDataset from "./upload/dataset.ts";
 import * as deleteDataset from "./upload/delete-dataset.ts";
@@ -68,6 +72,10 @@ export const ROUTES = [
   generationV2Config,
   generationV2Validate,
   generationV2Start,
+  optimizationStart,
+  optimizationTrials,
+  optimizationBest,
+  optimizationStop,
 ] as const;
 
 export function registerRoutes(app: ApiApp, deps: AppDeps): void {

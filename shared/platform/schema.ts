@@ -144,6 +144,9 @@ export const schema = {
     best_params: col.jsonb().null(),
     best_score: col.double().null(),
     ...queueItem(),
+    objective: col.jsonb().default(),
+    parallelism: col.integer().default(),
+    pareto: col.jsonb().null(),
   },
   optimization_trials: {
     id: col.uuid().default(),
@@ -157,6 +160,7 @@ export const schema = {
     progress: col.jsonb().default(),
     duration_ms: col.integer().null(),
     ...queueItem(),
+    proposal: col.jsonb().null(),
   },
   notifications: {
     id: col.uuid().default(),

@@ -116,6 +116,8 @@ export interface Platform {
   api: Proc;
   apiUrl: string;
   serviceKey: string;
+  /** The API's JWT secret: tests mint users' access tokens with it. */
+  jwtSecret: string;
   storage: StoragePort;
   runners: Proc[];
   /** Starts a `synth runner` process; env overrides the defaults (fast poll, short lease). */
@@ -148,6 +150,7 @@ export async function startPlatform(prefix: string): Promise<Platform> {
     api,
     apiUrl,
     serviceKey,
+    jwtSecret: secret,
     storage,
     runners,
     async startRunner(env = {}) {

@@ -117,6 +117,9 @@ const CONFIG_SUBJECTS: Record<string, string> = {
   optimization_config: "optimization_config",
   // run_options' keys are the body's own top-level keys.
   run_options: "",
+  // An optimisation run's: the database's problems already start with search_space. / budget.
+  search_space: "",
+  budget: "",
 };
 
 interface PgErrorLike {
@@ -135,7 +138,9 @@ const isPgError = (e: unknown): e is PgErrorLike =>
  */
 export function fromInsertError(error: unknown): Error | null {
   if (!isPgError(error) || error.code !== "23514") return null;
-  const config = /^invalid (model_config|optimization_config|run_options): /.exec(error.message);
+  const config = /^invalid (model_config|optimization_config|run_options|search_space|budget): /.exec(
+    error.message,
+  );
   if (config !== null) {
     let listed: string[] = [];
     try {

@@ -1,0 +1,168 @@
+import { isSynthError, synthError } from "../errors.ts";
+import { createRng, permutation } from "../random.ts";
+import { rowCount, takeRows, type Table } from "../data/table.ts";
+import type { TableMetadata } from "../data/metadata.ts";
+import { DcrIndex } from "../metrics/dcr.ts";
+import { privacy } from "../metrics/privacy.ts";
+import { qualityReport } from "../metrics/quality.ts";
+import { mlEfficacy } from "../metrics/ml/ml-efficacy.ts";
+import type { ModelKind } from "../synth/models.ts";
+import type { EpochProgress } from "../synth/matrix-model.ts";
+import { Synthesizer } from "../synth/synthesizer.ts";
+import { transformerOptionsSchema } from "../synth/transformer/transformer.ts";
+import { evaluateObjective, type ObjectiveConfig } from "./objective.ts";
+import { toModelOptions, type Params } from "./space.ts";
+import { HOLDOUT_SHARE, type TrialRecord } from "./study-result.ts";
+
+export {
+  HOLDOUT_SHARE,
+  studyResult,
+  trainingRowsOf,
+  trialRecordSchema,
+  type TrialRecord,
+} from "./study-result.ts";
+
+/**
+ * One trial of a study, measured: the evaluation `synth optimize` runs in-process and the runner's trial
+ * executor runs in a worker thread, the same function for both. A trial fits on a seeded 80% training
+ * split, samples as many rows as the 20% holdout, scores the sample on the holdout (overall quality), and
+ * measures ML efficacy (with a target) and the DCR privacy against the training rows; objective.ts decides
+ * the score and feasibility. No pruning: Synthesizer.fit's epoch callback reports losses only, so an
+ * intermediate quality would need the half-trained model, which it does not expose; every trial records
+ * `pruned: false`.
+ */
+/** A seeded split: the first 80% of a permutation trains, the rest is the holdout. */
+export function splitForTrials(table: Table, seed: number): { train: Table; holdout: Table } {
+  const n = rowCount(table);
+  const order = permutation(n, createRng(seed));
+  const cut = Math.round(n * (1 - HOLDOUT_SHARE));
+  if (cut < 2 || n - cut < 2)
+    throw synthError(
+      "VALIDATION_ERROR",
+      `the table has too few rows (${n}) for a training and a holdout split`,
+    );
+  return { train: takeRows(table, order.subarray(0, cut)), holdout: takeRows(table, order.subarray(cut)) };
+}
+
+/** The share of `rows` that copy a row of `reference`; undefined when the tables cannot be compared. */
+export function copyShareOf(reference: Table, rows: Table, metadata: TableMetadata): number | undefined {
+  try {
+    const copies = new DcrIndex(reference, metadata).copies(rows);
+    let n = 0;
+    for (const c of copies) n += c;
+    return copies.length ? n / copies.length : 0;
+  } catch (error) {
+    if (isSynthError(error) && error.code === "INCOMPATIBLE_TABLES") return undefined;
+    throw error;
+  }
+}
+
+const TRANSFORMER_KEYS = new Set(Object.keys(transformerOptionsSchema.shape));
+
+/** A point's options split into the model's hyperparameters and the transformer's options. */
+export function splitModelOptions(options: Record<string, unknown>): {
+  modelConfig: Record<string, unknown>;
+  transformer: Record<string, unknown>;
+} {
+  const out = { modelConfig: {} as Record<string, unknown>, transformer: {} as Record<string, unknown> };
+  for (const [k, v] of Object.entries(options))
+    (TRANSFORMER_KEYS.has(k) ? out.transformer : out.modelConfig)[k] = v;
+  return out;
+}
+
+export interface TrialSetup {
+  model: ModelKind;
+  seed: number;
+  objective: ObjectiveConfig;
+  target?: string;
+  train: Table;
+  holdout: Table;
+  metadata: TableMetadata;
+  /** copyShareOf(train, holdout): the data's own rate of duplicates (undefined: no privacy measured). */
+  realCopyShare: number | undefined;
+  signal?: AbortSignal;
+  onEpoch?: (progress: EpochProgress) => void;
+}
+
+/** Fit, sample, measure, score one point. A fit the model refuses is an infeasible trial, not an error. */
+export async function runTrial(params: Params, c: TrialSetup): Promise<TrialRecord> {
+  const options = toModelOptions(c.model, params);
+  const { modelConfig, transformer } = splitModelOptions(options);
+  const t0 = performance.now();
+  let synth: Synthesizer;
+  try {
+    synth = await Synthesizer.fit(
+      c.train,
+      c.metadata,
+      { model: c.model, modelConfig, transformer, seed: c.seed },
+      { ...(c.signal ? { signal: c.signal } : {}), ...(c.onEpoch ? { onEpoch: c.onEpoch } : {}) },
+    );
+  } catch (error) {
+    if (!isSynthError(error) || error.code === "ABORTED") throw error;
+    return {
+      params,
+      model_options: options,
+      score: null,
+      value: 0,
+      feasible: false,
+      reasons: [`fit failed: ${error.code}: ${error.message}`],
+      pruned: false,
+      fit_s: (performance.now() - t0) / 1000,
+      privacy: null,
+    };
+  }
+  const fitSeconds = (performance.now() - t0) / 1000;
+  let sample: Table;
+  try {
+    ({ table: sample } = await synth.sampleWithReport(rowCount(c.holdout), { seed: c.seed }));
+  } finally {
+    synth.dispose();
+  }
+  const quality = qualityReport(c.holdout, sample, c.metadata, { seed: c.seed }).allPairs.overall ?? 0;
+  let baseline: number | undefined;
+  let copyShare: number | undefined;
+  if (c.realCopyShare !== undefined) {
+    const p = privacy(c.train, sample, c.metadata, { rng: createRng(c.seed) });
+    baseline = p.baselineProtection.score ?? undefined;
+    copyShare = p.copyShare;
+  }
+  let ml: number | undefined;
+  let mlDetail: Record<string, unknown> | null = null;
+  if (c.target !== undefined) {
+    const m = mlEfficacy(c.train, sample, c.holdout, c.metadata, c.target, createRng(c.seed));
+    // Synthetic-trained over real-trained (objective.ts); a real score at or below 0 (an r2) leaves no ratio.
+    ml = m.real > 0 ? m.synthetic / m.real : m.synthetic;
+    mlDetail = { metric: m.metric, synthetic: m.synthetic, real: m.real, efficacy: ml };
+  }
+  const objective = evaluateObjective(
+    {
+      quality,
+      ...(ml !== undefined ? { ml } : {}),
+      ...(baseline !== undefined ? { dcrBaselineProtection: baseline } : {}),
+      ...(copyShare !== undefined ? { copyShare } : {}),
+      ...(c.realCopyShare !== undefined ? { realCopyShare: c.realCopyShare } : {}),
+      fitSeconds,
+    },
+    c.objective,
+  );
+  return {
+    params,
+    model_options: options,
+    score: objective.score,
+    value: objective.value,
+    feasible: objective.feasible,
+    reasons: objective.reasons,
+    pruned: false,
+    fit_s: fitSeconds,
+    quality,
+    ml_efficacy: mlDetail,
+    privacy:
+      c.realCopyShare === undefined
+        ? null
+        : {
+            dcr_baseline_protection: baseline ?? null,
+            copy_share: copyShare,
+            real_copy_share: c.realCopyShare,
+          },
+  };
+}
