@@ -30,7 +30,16 @@ const path = `${uid}/${basename(file)}`;
 if (error) fail("upload", error);
 const registered = await supabase.functions.invoke("api/upload/register", { body: { path } });
 if (registered.error) fail("register", registered.error);
-const dataset = registered.data.data;
+let dataset = registered.data.data;
+// Validation and profiling run beside the request (in the runner for large files): wait until it is ready.
+while (dataset.status !== "ready") {
+  if (dataset.status === "invalid" || dataset.status === "failed")
+    fail("validation", dataset.error ?? dataset);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const res = await supabase.functions.invoke(`api/upload/datasets/${dataset.id}`, { method: "GET" });
+  if (res.error) fail("dataset", res.error);
+  dataset = res.data.data;
+}
 
 // 3. Watch the user's requests (row-level security: only theirs arrive), then ask for a generation.
 const TERMINAL = ["succeeded", "failed", "canceled", "rejected"];

@@ -52,13 +52,18 @@ export const singularity = (rows: number): PgrstError =>
     `The result contains ${rows} rows`,
   );
 
-/** A PostgreSQL error as postgres.js raises it, mapped as PostgREST's mapSQLtoHTTP does. */
+/**
+ * A PostgreSQL error as the drivers raise it (postgres.js: PostgresError; node-postgres, which `synth serve`
+ * uses on a server: DatabaseError; the embedded PGlite: its own error with a severity), mapped as
+ * PostgREST's mapSQLtoHTTP does.
+ */
 export function fromPostgres(error: unknown, authenticated: boolean): PgrstError | null {
   if (typeof error !== "object" || error === null) return null;
   const e = error as { code?: unknown; message?: unknown; detail?: unknown; hint?: unknown; name?: unknown };
   if (typeof e.code !== "string" || !/^[0-9A-Z]{5}$/.test(e.code) || typeof e.message !== "string")
     return null;
-  if (e.name !== "PostgresError") return null;
+  const severity = (error as { severity?: unknown }).severity;
+  if (e.name !== "PostgresError" && !(typeof severity === "string" && severity !== "")) return null;
   const status = pgStatus(e.code, e.message, authenticated);
   return new PgrstError(
     status,

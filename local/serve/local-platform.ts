@@ -14,6 +14,9 @@ import { createLocalDeps, localApiKeys } from "../api/local-deps.ts";
 import { authRoutes } from "../auth/auth-routes.ts";
 import type { LocalDatabase } from "../db/local-database.ts";
 import { loadOrCreateJwtSecret } from "../jwt-secret.ts";
+import { createRealtimeServer } from "../realtime/realtime-server.ts";
+import { createRealtimeTokenVerifier } from "../realtime/realtime-token.ts";
+import { restRoutes } from "../rest/rest-routes.ts";
 import { storageRoutes } from "../storage/storage-routes.ts";
 import { functionsRouter } from "./functions-router.ts";
 import { homePage } from "./home-page.ts";
@@ -142,8 +145,17 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     authRoutes({ db: database.db, jwtSecret: secret, publicUrl: url, anonKey, serviceRoleKey }),
   );
   root.route("/", storageRoutes(local.storage));
+  root.route("/", restRoutes({ db: database.db, verify: local.verifyBearer, anonKey, serviceRoleKey }));
   root.route("/", functionsRouter({ api: (request) => api.fetch(request) }));
   app = root;
+  const realtime = createRealtimeServer({
+    db: database.db,
+    listen: database.listen,
+    verify: createRealtimeTokenVerifier(secret),
+    logger,
+  });
+  realtime.attach(server as Server);
+  await realtime.ready();
 
   for (const runner of runners) await runner.start();
   if (options.runners === 0 && database.url === undefined) {
@@ -164,6 +176,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     close() {
       closing ??= (async () => {
         await Promise.all(runners.map((r) => r.stop()));
+        await realtime.close();
         (server as Server).closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await local.deps.requestLog.flush();

@@ -98,10 +98,10 @@ describe.each(DATABASES)("synth serve end to end (%s database)", (database) => {
     // The admin switches approval on through PostgREST (their RLS policy allows it).
     const setting = await admin.c
       .from("platform_settings")
-      .update({ value: true })
+      .update({ value: true, updated_by: admin.id })
       .eq("key", "generation_requires_approval")
       .select("key, value");
-    expect(setting.error).toBeNull();
+    expect(setting.error, JSON.stringify(setting.error)).toBeNull();
     expect(setting.data).toEqual([{ key: "generation_requires_approval", value: true }]);
 
     // A uploads a CSV into their folder and registers it through the API function.
@@ -115,6 +115,12 @@ describe.each(DATABASES)("synth serve end to end (%s database)", (database) => {
     });
     expect(registered.status).toBe(201);
     const datasetId = registered.data!.id;
+    for (let i = 0; ; i++) {
+      const d = await invoke<{ status: string }>(a.c, `api/upload/datasets/${datasetId}`, { method: "GET" });
+      if (d.data?.status === "ready") break;
+      expect(i).toBeLessThan(600);
+      await sleep(200);
+    }
 
     const started = await invoke<{ id: string; status: string }>(a.c, "api/generation/start", {
       body: {
@@ -185,7 +191,7 @@ describe.each(DATABASES)("synth serve end to end (%s database)", (database) => {
     await b.c.removeChannel(watchB.channel);
     const off = await admin.c
       .from("platform_settings")
-      .update({ value: false })
+      .update({ value: false, updated_by: admin.id })
       .eq("key", "generation_requires_approval");
     expect(off.error).toBeNull();
   }, 240_000);

@@ -82,6 +82,14 @@ describe.each(DATABASES)("synth serve restart (%s database)", (database) => {
       return ((await res.json()) as { data: { id: string } }).data;
     };
     const dataset = await call(first, "upload/register", { path, name: "people" });
+    for (let i = 0; ; i++) {
+      const res = await fetch(`${first.url}/functions/v1/api/upload/datasets/${dataset.id}`, {
+        headers: { apikey: first.anonKey, authorization: `Bearer ${token}` },
+      });
+      if (((await res.json()) as { data: { status: string } }).data.status === "ready") break;
+      expect(i).toBeLessThan(600);
+      await sleep(200);
+    }
     // Long enough to be stopped in the middle: TVAE, many epochs on 400 rows.
     const job = await call(first, "generation/start", {
       dataset_id: dataset.id,
