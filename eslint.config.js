@@ -42,7 +42,13 @@ export default tseslint.config(
     // What a user runs with node as it is: Node's globals.
     files: ["examples/**/*.mjs"],
     languageOptions: {
-      globals: { process: "readonly", console: "readonly", Buffer: "readonly", fetch: "readonly" },
+      globals: {
+        process: "readonly",
+        console: "readonly",
+        Buffer: "readonly",
+        fetch: "readonly",
+        setTimeout: "readonly",
+      },
     },
   },
 );
