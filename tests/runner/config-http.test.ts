@@ -21,7 +21,7 @@ describe("runner configuration", () => {
       pollSeconds: 5,
       jobTimeoutSeconds: 3600,
       shutdownGraceSeconds: 30,
-      kinds: ["generation", "dataset"],
+      kinds: ["generation", "dataset", "optimization_trial"],
       webhookSecret: null,
       anonKey: "k",
     });
