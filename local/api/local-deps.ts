@@ -4,7 +4,7 @@ import type { AppDeps } from "../../functions/deps.ts";
 import { createRequestLogWriter } from "../../functions/request-log.ts";
 import { systemClock } from "../../shared/platform/clock.ts";
 import type { Db } from "../../shared/platform/db.ts";
-import { createJwtVerifier, type JwtVerifier } from "../../shared/platform/jwt.ts";
+import { createJwtVerifier } from "../../shared/platform/jwt.ts";
 import { mintApiKey } from "../../shared/platform/jwt-mint.ts";
 import { createLogger } from "../../shared/platform/logger.ts";
 import { createPgAuthAdmin } from "../auth/pg-auth-admin.ts";
@@ -42,7 +42,6 @@ export interface LocalDeps {
   config: ApiConfig;
   deps: AppDeps;
   storage: DiskStorage;
-  verifier: JwtVerifier;
   /** Storage's (and PostgREST's) bearer rule: a user's token or one of this project's API keys. */
   verifyBearer(token: string): Promise<Record<string, unknown>>;
 }
@@ -85,5 +84,5 @@ export async function createLocalDeps(options: LocalDepsOptions): Promise<LocalD
     logger,
     requestLog: createRequestLogWriter({ db, logger }),
   };
-  return { config, deps, storage, verifier, verifyBearer };
+  return { config, deps, storage, verifyBearer };
 }

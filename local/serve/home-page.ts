@@ -14,7 +14,7 @@ export function homePage(options: {
     "",
     "Served on this port:",
     `  ${url}/auth/v1              Auth (GoTrue): sign up, password and refresh-token grants, user, logout, admin/users`,
-    `  ${url}/storage/v1           Storage: buckets datasets and results (private), signed URLs`,
+    `  ${url}/storage/v1           Storage: private buckets datasets, synthetic, reports, models; signed URLs`,
     `  ${url}/rest/v1              PostgREST subset: select, filters, order, range, count, insert/update/upsert/delete, rpc`,
     `  ${url}/realtime/v1/websocket  Realtime: postgres_changes (RLS applies), Phoenix protocol 2.0.0`,
     `  ${url}/functions/v1/api     the synth API (Edge Function); docs at /functions/v1/api/docs`,

@@ -10,7 +10,7 @@ import { createLogger, type Logger } from "../../shared/platform/logger.ts";
 import { loadRunnerConfig } from "../../training-runner/config.ts";
 import { defaultExecutors } from "../../training-runner/executors.ts";
 import { createRunner, type Runner } from "../../training-runner/runner.ts";
-import { createLocalDeps, localApiKeys } from "../api/local-deps.ts";
+import { createLocalDeps } from "../api/local-deps.ts";
 import { authRoutes } from "../auth/auth-routes.ts";
 import type { LocalDatabase } from "../db/local-database.ts";
 import { loadOrCreateJwtSecret } from "../jwt-secret.ts";
@@ -60,7 +60,6 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   });
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const secret = await loadOrCreateJwtSecret(options.dataDir, options.env.SUPABASE_JWT_SECRET);
-  const { anonKey, serviceRoleKey } = await localApiKeys(secret);
   const database = await openLocalDatabase({
     dataDir: options.dataDir,
     databaseUrl: options.databaseUrl,
@@ -89,23 +88,26 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const port = (server.address() as AddressInfo).port;
   const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
 
+  // The embedded database has no URL; the configuration's record names it instead.
+  const databaseUrl = database.url ?? `pglite:${options.dataDir}`;
   const local = await createLocalDeps({
     openDb: () => database.db,
     secret,
     publicUrl: url,
     dataDir: options.dataDir,
-    databaseUrl: database.url ?? `pglite:${options.dataDir}`,
+    databaseUrl,
     env: options.env,
     publicPrefix: "/functions/v1",
     logSink: options.logSink,
   });
   const api = createApp(local.deps);
+  const { anonKey, serviceRoleKey } = local.config;
 
   const runners: Runner[] = [];
   for (let i = 0; i < options.runners; i++) {
     const config = loadRunnerConfig({
       ...options.env,
-      DATABASE_URL: database.url ?? `pglite:${options.dataDir}`,
+      DATABASE_URL: databaseUrl,
       SUPABASE_URL: url,
       SUPABASE_SERVICE_ROLE_KEY: serviceRoleKey,
       SUPABASE_ANON_KEY: anonKey,
