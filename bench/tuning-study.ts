@@ -12,8 +12,9 @@ import { fileURLToPath } from "node:url";
  * Python reference's 300-epoch quality and fit time (`../shared/reference/reference.json`).
  *
  * The searched space is the default one with epochs capped at 200 and CTGAN's discriminator steps at 2,
- * so 15 trials of CTGAN on wa_churn stay near half an hour on one core; CPU seconds per fit come from the
- * CLI (process.cpuUsage around the fit), so a loaded machine does not inflate them as it does wall time.
+ * so 15 trials of CTGAN on wa_churn stay near half an hour on one core. Fit cost is a trial's `fit_cpu_s`
+ * where the CLI records it and its wall `fit_s` otherwise (the CLI records wall time only today): run it on
+ * a quiet machine.
  */
 const REPO = fileURLToPath(new URL("../", import.meta.url));
 const DATASETS = fileURLToPath(new URL("../../shared/datasets/", import.meta.url));
