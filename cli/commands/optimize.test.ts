@@ -29,6 +29,7 @@ interface TrialOut {
   feasible: boolean;
   pruned: boolean;
   fit_s: number;
+  fit_cpu_s: number;
   privacy: { dcr_baseline_protection: number | null; copy_share: number; real_copy_share: number } | null;
   reasons: string[];
   ml_efficacy: { efficacy: number } | null;
@@ -75,6 +76,7 @@ describe("synth optimize", () => {
       expect(t.feasible).toBe(true);
       expect(t.pruned).toBe(false);
       expect(t.fit_s).toBeGreaterThan(0);
+      expect(t.fit_cpu_s).toBeGreaterThan(0);
       expect(t.privacy?.dcr_baseline_protection).toBeGreaterThan(0.1);
     }
     const top = Math.max(...r.trials.map((t) => t.score as number));

@@ -82,6 +82,13 @@ export interface TrialSetup {
   realCopyShare: number | undefined;
   signal?: AbortSignal;
   onEpoch?: (progress: EpochProgress) => void;
+  /**
+   * The process's CPU seconds so far (user + system), when the caller can read them: the fit's CPU cost is
+   * then recorded beside its wall time as `fit_cpu_s`, which a loaded machine barely changes. Injected
+   * because shared/ has no process; omitted where the count would not be the trial's own (runners share a
+   * process and Node 20 has no per-thread CPU clock).
+   */
+  cpuSeconds?: () => number;
 }
 
 /** Fit, sample, measure, score one point. A fit the model refuses is an infeasible trial, not an error. */
@@ -89,6 +96,8 @@ export async function runTrial(params: Params, c: TrialSetup): Promise<TrialReco
   const options = toModelOptions(c.model, params);
   const { modelConfig, transformer } = splitModelOptions(options);
   const t0 = performance.now();
+  const cpu0 = c.cpuSeconds?.();
+  const fitCpu = () => (cpu0 === undefined ? {} : { fit_cpu_s: (c.cpuSeconds as () => number)() - cpu0 });
   let synth: Synthesizer;
   try {
     synth = await Synthesizer.fit(
@@ -108,10 +117,12 @@ export async function runTrial(params: Params, c: TrialSetup): Promise<TrialReco
       reasons: [`fit failed: ${error.code}: ${error.message}`],
       pruned: false,
       fit_s: (performance.now() - t0) / 1000,
+      ...fitCpu(),
       privacy: null,
     };
   }
   const fitSeconds = (performance.now() - t0) / 1000;
+  const fitCpuSeconds = fitCpu();
   let sample: Table;
   try {
     ({ table: sample } = await synth.sampleWithReport(rowCount(c.holdout), { seed: c.seed }));
@@ -154,6 +165,7 @@ export async function runTrial(params: Params, c: TrialSetup): Promise<TrialReco
     reasons: objective.reasons,
     pruned: false,
     fit_s: fitSeconds,
+    ...fitCpuSeconds,
     quality,
     ml_efficacy: mlDetail,
     privacy:
