@@ -79,9 +79,12 @@ export interface RunnerConfig {
 export function loadRunnerConfig(env: Record<string, string | undefined>): RunnerConfig {
   const parsed = runnerEnvSchema.safeParse(env);
   if (!parsed.success) {
-    throw synthError("VALIDATION_ERROR", "Invalid runner configuration in the environment", {
-      issues: parsed.error.issues.map((i) => ({ variable: i.path.join("."), message: i.message })),
-    });
+    const issues = parsed.error.issues.map((i) => ({ variable: i.path.join("."), message: i.message }));
+    throw synthError(
+      "VALIDATION_ERROR",
+      `Invalid runner configuration in the environment: ${issues.map((i) => `${i.variable}: ${i.message}`).join("; ")}`,
+      { issues },
+    );
   }
   const e = parsed.data;
   return {

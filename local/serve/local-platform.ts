@@ -85,6 +85,37 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     await database.close();
     throw error;
   }
+  // From here on a failed start (a migration's trigger, a runner that cannot start, ...) undoes what it
+  // opened, last first, so the port, the database's lock file and any worker threads are released.
+  const undo: (() => Promise<void>)[] = [
+    () => database.close(),
+    async () => {
+      (server as Server).closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  ];
+  try {
+    return await started(options, logger, secret, database, server, undo, (a) => (app = a));
+  } catch (error) {
+    for (const step of undo.reverse()) {
+      await step().catch((e: unknown) =>
+        logger.log("warn", "cleanup after a failed start failed", { error: String(e) }),
+      );
+    }
+    throw error;
+  }
+}
+
+/** The part of the start that runs once the port is bound; each thing it opens registers its undo. */
+async function started(
+  options: LocalPlatformOptions,
+  logger: Logger,
+  secret: string,
+  database: LocalDatabase,
+  server: ServerType,
+  undo: (() => Promise<void>)[],
+  serveApp: (app: Hono) => void,
+): Promise<LocalPlatform> {
   const port = (server.address() as AddressInfo).port;
   const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
 
@@ -100,6 +131,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     publicPrefix: "/functions/v1",
     logSink: options.logSink,
   });
+  undo.push(() => local.deps.requestLog.flush());
   const api = createApp(local.deps);
   const { anonKey, serviceRoleKey } = local.config;
 
@@ -149,17 +181,21 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   root.route("/", storageRoutes(local.storage));
   root.route("/", restRoutes({ db: database.db, verify: local.verifyBearer, anonKey, serviceRoleKey }));
   root.route("/", functionsRouter({ api: (request) => api.fetch(request) }));
-  app = root;
+  serveApp(root);
   const realtime = createRealtimeServer({
     db: database.db,
     listen: database.listen,
     verify: createRealtimeTokenVerifier(secret),
     logger,
   });
+  undo.push(() => realtime.close());
   realtime.attach(server as Server);
   await realtime.ready();
 
-  for (const runner of runners) await runner.start();
+  for (const runner of runners) {
+    await runner.start();
+    undo.push(() => runner.stop());
+  }
   if (options.runners === 0 && database.url === undefined) {
     logger.log(
       "warn",
