@@ -82,7 +82,8 @@ jobId = started.data.data.id;
 console.log(`generation ${jobId}: ${started.data.data.status}`);
 if (latest.has(jobId)) show(latest.get(jobId));
 const row = await finished;
-await supabase.removeChannel(channel);
+// removeAllChannels also closes the socket; after removeChannel the client keeps it open for 50 s.
+await supabase.removeAllChannels();
 if (row.status !== "succeeded") fail("generation", new Error(JSON.stringify(row.error)));
 
 // 4. Results are private too: short-lived signed URLs.
@@ -95,6 +96,6 @@ for (const [bucket, object, out] of [
   await writeFile(out, Buffer.from(await (await fetch(link.signedUrl)).arrayBuffer()));
   console.log(`wrote ${out}`);
 }
-const quality = row.quality_summary?.overall;
+const quality = row.quality_summary?.quality?.allPairs?.overall;
 console.log(`quality ${quality === undefined ? "n/a" : quality.toFixed(3)}`);
 await supabase.auth.signOut();

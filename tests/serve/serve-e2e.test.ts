@@ -162,6 +162,9 @@ describe.each(DATABASES)("synth serve end to end (%s database)", (database) => {
     expect(row.error).toBeNull();
     expect(row.data!.status).toBe("succeeded");
     const paths = row.data!.result_paths as { data: { csv: string }; html: string };
+    const summary = row.data!.quality_summary as { quality: { allPairs: { overall: number } } };
+    expect(summary.quality.allPairs.overall).toBeGreaterThan(0);
+    expect(summary.quality.allPairs.overall).toBeLessThanOrEqual(1);
 
     const csvLink = await a.c.storage.from("synthetic").createSignedUrl(paths.data.csv, 60);
     expect(csvLink.error).toBeNull();
@@ -214,6 +217,8 @@ describe.each(DATABASES)("synth serve end to end (%s database)", (database) => {
       );
       expect(stdout).toMatch(/^succeeded/m);
       expect(stdout).toContain("wrote synthetic.csv");
+      // The headline score the README's client prints is the report's overall quality, a number in [0, 1].
+      expect(stdout).toMatch(/^quality (0\.\d{3}|1\.000)$/m);
       const table = (await loadTable(await readFile(join(cwd, "synthetic.csv")), { format: "csv" })).table;
       expect(rowCount(table)).toBe(500);
       expect(await readFile(join(cwd, "report.html"), "utf8")).toMatch(/^<!doctype html>/i);
