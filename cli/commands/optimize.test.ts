@@ -58,6 +58,24 @@ const copula = (method: string, trials: number, out: string, ...more: string[]) 
     ...more,
   );
 
+/** A random TVAE study of `trials` on the penguins over `space`. */
+const tvae = (trials: number, space: string, out: string, ...more: string[]) =>
+  synth(
+    "optimize",
+    PENGUINS,
+    "--model",
+    "tvae",
+    "--method",
+    "random",
+    "--trials",
+    String(trials),
+    "--space",
+    space,
+    "--out",
+    out,
+    ...more,
+  );
+
 describe("synth optimize", () => {
   it("grid: best.json holds the best, every trial in the order run and the Pareto front; a live table on stderr", async () => {
     const out = join(dir, "grid.json");
@@ -138,17 +156,10 @@ describe("synth optimize", () => {
 
   it("tvae (2 trials, 1-2 epochs) with ML efficacy, then generate --config best.json uses its params", async () => {
     const out = join(dir, "tvae.json");
-    const { code, stderr } = await synth(
-      "optimize",
-      PENGUINS,
-      "--model",
-      "tvae",
-      "--method",
-      "random",
-      "--trials",
-      "2",
-      "--space",
+    const { code, stderr } = await tvae(
+      2,
       '{"epochs": [1, 2], "batch_size": [50, 100]}',
+      out,
       "--objective",
       "mix",
       "--target",
@@ -157,8 +168,6 @@ describe("synth optimize", () => {
       "3",
       "--backend",
       "cpu",
-      "--out",
-      out,
     );
     expect(code, stderr).toBe(0);
     const r = read(out);
@@ -210,21 +219,12 @@ describe("synth optimize", () => {
 
   it("pruning (default): a seeded TVAE study stops trials below the median at a checkpoint, reproducibly", async () => {
     const study = (out: string, ...more: string[]) =>
-      synth(
-        "optimize",
-        PENGUINS,
-        "--model",
-        "tvae",
-        "--method",
-        "random",
-        "--trials",
-        "6",
-        "--space",
+      tvae(
+        6,
         '{"epochs": [2, 6], "batch_size": [50, 200], "learning_rate": [1e-4, 1e-1]}',
+        out,
         "--seed",
         "1",
-        "--out",
-        out,
         ...more,
       );
     const a = join(dir, "prune-a.json");
@@ -253,9 +253,13 @@ describe("synth optimize", () => {
     // The live table's pruned column.
     expect(first.stderr).toMatch(/^\s+\d+\s+n\/a\s+\d+\.\d{3}\s+n\/a\s+false\s+true\s/m);
 
-    // The same seed, the same study: proposals, decisions, scores and curves.
+    // The same seed, the same study: proposals, decisions, scores and curves, also when it is run in two goes
+    // (the sixth trial's decision then rests on the curves read back from best.json).
     const b = join(dir, "prune-b.json");
-    expect((await study(b)).code).toBe(0);
+    expect((await study(b, "--trials", "5")).code).toBe(0);
+    const resumed = await study(b);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming after 5 trials/);
     const same = (x: BestFile) =>
       x.trials.map((t) => [t.params, t.pruned, t.score, t.intermediate, t.epochs_trained]);
     expect(same(read(b))).toEqual(same(r));
