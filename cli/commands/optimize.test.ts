@@ -244,6 +244,7 @@ describe("synth optimize", () => {
       expect(t.score).toBeNull();
       expect(t.feasible).toBe(false);
       expect(t.epochs_trained).toBeLessThan(t.params.epochs as number);
+      expect(t.fit_cpu_s).toBeGreaterThan(0);
       expect(t.intermediate?.at(-1)?.epoch).toBe(t.epochs_trained);
       expect(t.reasons.join(" ")).toMatch(/^pruned at epoch \d of \d: holdout quality .* below the median/);
     }
