@@ -123,6 +123,11 @@ export interface TrialTask {
   objective: ObjectiveConfig;
   target?: string;
   backend?: "wasm" | "cpu";
+  /**
+   * The study's checkpoint epochs and its completed trials' curves as [epoch, quality] pairs (plain arrays:
+   * the task crosses to a worker thread); absent, the trial is never pruned.
+   */
+  pruning?: { checkpoints: number[]; completed: [number, number][][] };
 }
 export type TrialOutput = TrialRecord;
 
@@ -389,6 +394,14 @@ export async function computeTrial(task: TrialTask, control: ComputeControl = {}
     realCopyShare: copyShareOf(train, holdout, loaded.metadata),
     ...(signal ? { signal } : {}),
     onEpoch: (p) => progress(epochProgress(p)),
+    ...(task.pruning
+      ? {
+          pruning: {
+            checkpoints: task.pruning.checkpoints,
+            completed: task.pruning.completed.map((pairs) => new Map(pairs)),
+          },
+        }
+      : {}),
   });
 }
 

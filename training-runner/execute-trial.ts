@@ -1,9 +1,15 @@
 import { z } from "zod";
 import { tableMetadataSchema } from "../shared/data/metadata.ts";
 import { systemClock } from "../shared/platform/clock.ts";
-import { objectiveConfigOf, runObjectiveSchema } from "../shared/platform/optimization-study.ts";
-import { modelKindSchema } from "../shared/synth/models.ts";
-import type { TrialRecord } from "../shared/tuning/trial.ts";
+import {
+  objectiveConfigOf,
+  runObjectiveSchema,
+  runSpace,
+  trialRecordOf,
+} from "../shared/platform/optimization-study.ts";
+import { modelKindSchema, type ModelKind } from "../shared/synth/models.ts";
+import { checkpointEpochs, completedCurves } from "../shared/tuning/checkpoints.ts";
+import { trialRecordSchema, type TrialRecord } from "../shared/tuning/trial.ts";
 import { computeTrial, type TrialTask } from "./compute.ts";
 import { createDeadline } from "./deadline.ts";
 import { assertInOwnersFolder, datasetRowSchema, type ExecutionContext } from "./job-context.ts";
@@ -17,6 +23,11 @@ import { runInWorker } from "./job-thread.ts";
  * on the run's seeded split, progress (epochs, losses) written to the trial row. The answer is what
  * complete_job records: the score, the measurements (value, feasible, pruned, fit_s, privacy ...) and the
  * duration; the claim loop then has the next trials proposed (training-runner/studies.ts).
+ *
+ * Pruning, as `synth optimize` does by default: the checkpoints follow from the run's stored space, and the
+ * curves compared against are those of the run's trials that had succeeded when this one was claimed (their
+ * metrics hold `intermediate`); this trial's curve goes into its own metrics for the trials after it. With
+ * parallel trials each decision sees the trials finished by then, as Optuna's pruners do.
  */
 const trialRowSchema = z.object({
   id: z.string().uuid(),
@@ -31,7 +42,33 @@ const runRowSchema = z.object({
   model_type: modelKindSchema,
   seed: z.union([z.number(), z.string(), z.bigint()]).nullable(),
   objective: runObjectiveSchema,
+  search_space: z.unknown(),
 });
+
+/** A finished trial of the same run, as its row holds it (params, score, metrics, proposal). */
+export type StudyTrialRow = Parameters<typeof trialRecordOf>[0];
+
+/** The task's pruning: the run's checkpoints and the curves of its completed trials (none: no pruning). */
+export function trialPruning(
+  model: ModelKind,
+  storedSpace: unknown,
+  finished: readonly StudyTrialRow[],
+): { checkpoints: number[]; completed: [number, number][][] } | undefined {
+  let checkpoints: number[];
+  try {
+    checkpoints = checkpointEpochs(model, runSpace(model, storedSpace, null));
+  } catch {
+    // The API validated the space when it created the run (and the proposer parsed it to propose this very
+    // trial); a row without a readable one is measured unpruned rather than failed over an optimisation.
+    return undefined;
+  }
+  if (checkpoints.length === 0) return undefined;
+  const records = finished.flatMap((row) => {
+    const parsed = trialRecordSchema.safeParse(trialRecordOf(row));
+    return parsed.success ? [parsed.data] : [];
+  });
+  return { checkpoints, completed: completedCurves(records).map((c) => [...c.entries()]) };
+}
 
 export interface TrialResult {
   score: number | null;
@@ -42,7 +79,7 @@ export interface TrialResult {
 export async function executeTrial(
   rawTrial: unknown,
   rawRun: unknown,
-  ctx: ExecutionContext,
+  ctx: ExecutionContext & { studyTrials?: readonly StudyTrialRow[] },
 ): Promise<TrialResult> {
   const clock = ctx.clock ?? systemClock;
   const started = clock.monotonicMs();
@@ -70,6 +107,7 @@ export async function executeTrial(
     reporter.report({ phase: "loading" });
     const bytes = await deadline.race(ctx.storage.download("datasets", row.storage_path));
     const objective = run.data.objective;
+    const pruning = trialPruning(run.data.model_type, run.data.search_space, ctx.studyTrials ?? []);
     const task: TrialTask = {
       kind: "optimization_trial",
       bytes,
@@ -82,6 +120,7 @@ export async function executeTrial(
       objective: objectiveConfigOf(objective),
       ...(objective.target !== undefined ? { target: objective.target } : {}),
       ...(ctx.backend ? { backend: ctx.backend } : {}),
+      ...(pruning ? { pruning } : {}),
     };
     deadline.check();
     const record =

@@ -4,7 +4,7 @@ import { asServiceRole, type Db } from "../shared/platform/db.ts";
 import type { JobKind } from "./config.ts";
 import { executeDatasetValidation } from "./execute-dataset.ts";
 import { executeGeneration } from "./execute-generation.ts";
-import { executeTrial } from "./execute-trial.ts";
+import { executeTrial, type StudyTrialRow } from "./execute-trial.ts";
 import type { ExecutionContext as ClaimContext, JobExecutor } from "./execution.ts";
 import type { DatasetRow } from "./job-context.ts";
 import type { ClaimedJob, Json } from "./queue.ts";
@@ -37,6 +37,16 @@ async function loadDataset(db: Db, id: unknown, ownerId: string): Promise<Datase
   return row as unknown as DatasetRow;
 }
 
+/** The run's other succeeded trials, in order: their metrics carry the curves pruning compares against. */
+async function finishedTrials(db: Db, runId: string, trialId: string): Promise<StudyTrialRow[]> {
+  const { rows } = await asServiceRole(db, SCOPE, (tx) =>
+    sql<StudyTrialRow>`select params, score, metrics, proposal from public.optimization_trials
+      where run_id = ${runId}::uuid and status = 'succeeded' and id <> ${trialId}::uuid
+      order by trial_number`.execute(tx),
+  );
+  return rows;
+}
+
 function common(claim: ClaimContext) {
   return {
     storage: claim.storage.asServiceRole("training-runner: job input and results"),
@@ -65,7 +75,8 @@ export function defaultExecutors(): Record<JobKind, JobExecutor> {
       if (trial === null || run === null)
         throw synthError("NOT_FOUND", "the trial or its run no longer exists", { retryable: false });
       const datasetRow = await loadDataset(claim.db, run.dataset_id, job.owner_id);
-      const result = await executeTrial(trial, run, { ...common(claim), datasetRow });
+      const studyTrials = await finishedTrials(claim.db, String(run.id), job.job_id);
+      const result = await executeTrial(trial, run, { ...common(claim), datasetRow, studyTrials });
       return JSON.parse(JSON.stringify(result)) as Record<string, Json>;
     },
     dataset: async (job: ClaimedJob, claim: ClaimContext) => {

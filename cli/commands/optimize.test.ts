@@ -33,6 +33,8 @@ interface TrialOut {
   privacy: { dcr_baseline_protection: number | null; copy_share: number; real_copy_share: number } | null;
   reasons: string[];
   ml_efficacy: { efficacy: number } | null;
+  intermediate?: { epoch: number; quality: number }[];
+  epochs_trained?: number;
 }
 interface BestFile {
   study: { model: string; method: string; seed: number };
@@ -51,6 +53,24 @@ const copula = (method: string, trials: number, out: string, ...more: string[]) 
     method,
     "--trials",
     String(trials),
+    "--out",
+    out,
+    ...more,
+  );
+
+/** A random TVAE study of `trials` on the penguins over `space`. */
+const tvae = (trials: number, space: string, out: string, ...more: string[]) =>
+  synth(
+    "optimize",
+    PENGUINS,
+    "--model",
+    "tvae",
+    "--method",
+    "random",
+    "--trials",
+    String(trials),
+    "--space",
+    space,
     "--out",
     out,
     ...more,
@@ -136,17 +156,10 @@ describe("synth optimize", () => {
 
   it("tvae (2 trials, 1-2 epochs) with ML efficacy, then generate --config best.json uses its params", async () => {
     const out = join(dir, "tvae.json");
-    const { code, stderr } = await synth(
-      "optimize",
-      PENGUINS,
-      "--model",
-      "tvae",
-      "--method",
-      "random",
-      "--trials",
-      "2",
-      "--space",
+    const { code, stderr } = await tvae(
+      2,
       '{"epochs": [1, 2], "batch_size": [50, 100]}',
+      out,
       "--objective",
       "mix",
       "--target",
@@ -155,8 +168,6 @@ describe("synth optimize", () => {
       "3",
       "--backend",
       "cpu",
-      "--out",
-      out,
     );
     expect(code, stderr).toBe(0);
     const r = read(out);
@@ -204,6 +215,68 @@ describe("synth optimize", () => {
     expect(over.stderr).toMatch(/epoch 3\/3/);
     const mismatch = await synth("generate", PENGUINS, "--model", "ctgan", "--config", out, "--out", csv);
     expect(mismatch.stderr).toMatch(/error INVALID_MODEL_CONFIG: .*tuned for tvae/);
+  });
+
+  it("pruning (default): a seeded TVAE study stops trials below the median at a checkpoint, reproducibly", async () => {
+    const study = (out: string, ...more: string[]) =>
+      tvae(
+        6,
+        '{"epochs": [2, 6], "batch_size": [50, 200], "learning_rate": [1e-4, 1e-1]}',
+        out,
+        "--seed",
+        "1",
+        ...more,
+      );
+    const a = join(dir, "prune-a.json");
+    const first = await study(a);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/median pruning at epochs 1, 2/);
+    const r = read(a);
+    expect(r.trials).toHaveLength(6);
+    // The five warm-up trials train to the end, and record their curves at the checkpoints.
+    for (const t of r.trials.slice(0, 5)) {
+      expect(t.pruned).toBe(false);
+      expect(t.intermediate?.map((p) => p.epoch)).toEqual([1, 2]);
+    }
+    const pruned = r.trials.filter((t) => t.pruned);
+    expect(pruned.length).toBeGreaterThanOrEqual(1);
+    for (const t of pruned) {
+      expect(t.score).toBeNull();
+      expect(t.feasible).toBe(false);
+      expect(t.epochs_trained).toBeLessThan(t.params.epochs as number);
+      expect(t.fit_cpu_s).toBeGreaterThan(0);
+      expect(t.intermediate?.at(-1)?.epoch).toBe(t.epochs_trained);
+      expect(t.reasons.join(" ")).toMatch(/^pruned at epoch \d of \d: holdout quality .* below the median/);
+    }
+    const prunedIndexes = r.trials.flatMap((t, i) => (t.pruned ? [i] : []));
+    expect(prunedIndexes).not.toContain(r.best!.index);
+    for (const p of r.pareto) expect(prunedIndexes).not.toContain(p.index);
+    // The live table's pruned column.
+    expect(first.stderr).toMatch(/^\s+\d+\s+n\/a\s+\d+\.\d{3}\s+n\/a\s+false\s+true\s/m);
+
+    // The same seed, the same study: proposals, decisions, scores and curves, also when it is run in two goes
+    // (the sixth trial's decision then rests on the curves read back from best.json).
+    const b = join(dir, "prune-b.json");
+    expect((await study(b, "--trials", "5")).code).toBe(0);
+    const resumed = await study(b);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming after 5 trials/);
+    const same = (x: BestFile) =>
+      x.trials.map((t) => [t.params, t.pruned, t.score, t.intermediate, t.epochs_trained]);
+    expect(same(read(b))).toEqual(same(r));
+
+    // --no-prune: no checkpoint, and the trials that were not pruned score exactly the same without them.
+    const c = join(dir, "prune-off.json");
+    const off = await study(c, "--no-prune", "--trials", "2");
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.stderr).not.toMatch(/median pruning/);
+    const offTrials = read(c).trials;
+    expect(offTrials).toHaveLength(2);
+    for (const [i, t] of offTrials.entries()) {
+      expect(t.pruned).toBe(false);
+      expect(t.intermediate).toBeUndefined();
+      expect(t.score).toBe(r.trials[i].score);
+    }
   });
 
   it("generate --config: a best.json's copula switches reach the transformer; inline JSON works too", async () => {

@@ -7,6 +7,7 @@ import { rowCount } from "../../shared/data/table.ts";
 import { modelKindSchema, type ModelKind } from "../../shared/synth/models.ts";
 import { METHODS, createOptimizer, fromTrials, type TrialInput } from "../../shared/tuning/optimizer.ts";
 import { defaultSpaceInput, modelConstraints, parseSpace } from "../../shared/tuning/space.ts";
+import { checkpointEpochs, completedCurves } from "../../shared/tuning/checkpoints.ts";
 import {
   copyShareOf,
   runTrial,
@@ -21,6 +22,10 @@ import { readDataFile, dataLimitsFromEnv } from "../data-file.ts";
 /**
  * `synth optimize`: a hyperparameter study on one table, its trials run in-process one after another by
  * shared/tuning/trial.ts (the evaluation the runner's trial executor runs too); the optimiser proposes.
+ * With pruning (the default), a neural trial is measured at the study's checkpoint epochs and stopped when
+ * below the median of the completed trials there (shared/tuning/checkpoints.ts); the curves live in the
+ * trials, so a resumed study goes on comparing against them. Pruning is not part of the study's identity:
+ * each trial records whether it was pruned, so a study may be resumed with or without it.
  */
 
 const duration = z
@@ -48,6 +53,8 @@ const optimizeFlagsSchema = z.object({
   seed: z.string().regex(/^\d+$/, "--seed must be a non-negative integer").transform(Number).default(0),
   metadata: z.string().optional(),
   backend: z.enum(["wasm", "cpu"]).default("wasm"),
+  /** On by default: the study's budget goes to promising trials (the copula has no epochs to stop at). */
+  prune: z.boolean().default(true),
   out: z.string().min(1),
 });
 type OptimizeFlags = z.output<typeof optimizeFlagsSchema>;
@@ -85,6 +92,11 @@ export function register(program: Command): void {
     .option("--seed <n>", "seed of the split, the models and the search", "0")
     .option("--metadata <file>", "column metadata JSON (SDV single-table format or synth's own)")
     .option("--backend <backend>", "tfjs backend: wasm | cpu", "wasm")
+    .option(
+      "--prune",
+      "stop a CTGAN / TVAE trial whose holdout quality at a checkpoint epoch is below the completed trials' median (default)",
+    )
+    .option("--no-prune", "train every trial to its last epoch")
     .requiredOption("--out <file>", "best.json: best trial, every trial in order, the Pareto front")
     .action(async (data: string, raw: unknown) => {
       await optimize(data, parseFlags(optimizeFlagsSchema, raw));
@@ -184,12 +196,14 @@ async function optimize(data: string, flags: OptimizeFlags): Promise<void> {
       : createOptimizer(space, optimizerOptions);
   const records: TrialRecord[] = [...previous];
   const realCopyShare = copyShareOf(train, holdout, metadata);
+  const checkpoints = flags.prune ? checkpointEpochs(flags.model, space) : [];
 
   await prepareBackend(flags.model, flags.backend);
   const header = `  #   score    fit_s  privacy  feasible  pruned  params`;
   process.stderr.write(
     `${flags.method} search of ${flags.model}: ${rowCount(train)} training rows, ${rowCount(holdout)} holdout rows` +
       (previous.length > 0 ? `, resuming after ${previous.length} trials` : "") +
+      (checkpoints.length > 0 ? `; median pruning at epochs ${checkpoints.join(", ")}` : "") +
       `\n${header}\n`,
   );
   previous.forEach((t, i) => process.stderr.write(`${tableRow(i, t)}  (resumed)\n`));
@@ -223,6 +237,9 @@ async function optimize(data: string, flags: OptimizeFlags): Promise<void> {
           realCopyShare,
           signal: abort.signal,
           cpuSeconds: processCpuSeconds,
+          ...(checkpoints.length > 0
+            ? { pruning: { checkpoints, completed: completedCurves(records) } }
+            : {}),
         });
       } catch (error) {
         if (isSynthError(error) && error.code === "ABORTED") {

@@ -44,8 +44,21 @@ export const synthesizerOptionsSchema = z
   .strict();
 export type SynthesizerOptions = z.input<typeof synthesizerOptionsSchema>;
 
+/**
+ * An epoch's progress as Synthesizer.fit reports it. The neural models add `sample`: rows drawn from the
+ * model as it is after this epoch, decoded through the fitted transformer and passed through the privacy
+ * guard exactly as sample() would (shared/tuning prunes hopeless trials on their quality). It is valid only
+ * until the callback's promise settles (the fit trains on afterwards), draws from its own seeded Rng and
+ * changes no weight or batch-norm statistic, so a fit whose callback samples ends with the very model a fit
+ * without it ends with. Only the wall clock moves: under a time budget, sampling time counts against it.
+ * The Gaussian copula has no epochs to sample between and gives no `sample`.
+ */
+export interface FitEpoch extends EpochProgress {
+  sample?: (rows: number, seed: number) => Promise<Table>;
+}
+
 export interface FitControl {
-  onEpoch?: (progress: EpochProgress) => void | Promise<void>;
+  onEpoch?: (progress: FitEpoch) => void | Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -227,6 +240,18 @@ export class Synthesizer {
     const transformerMs = performance.now() - started;
     throwIfAborted(control.signal);
     const model = createMatrixModel(opts.model, opts.modelConfig);
+    // Before the fit (it depends on the table and the specs only, no Rng) so mid-fit samples are guarded too.
+    const rareRows = rareRowIndex(table, transformer.specs, meta, opts);
+    // The model in training, for the epochs' samples; the fit keeps owning (and disposing) the model.
+    const training = new Synthesizer({
+      kind: opts.model,
+      metadata: meta,
+      options: opts,
+      transformer,
+      model,
+      rareRows,
+    });
+    const sample = (rows: number, seed: number) => training.sample(rows, { seed });
     try {
       await model.fit(matrix, {
         rng,
@@ -234,7 +259,7 @@ export class Synthesizer {
         timeBudgetMs: opts.timeBudgetMs,
         onEpoch: async (p) => {
           epochs.push(p);
-          await control.onEpoch?.(p);
+          await control.onEpoch?.({ ...p, sample });
         },
       });
     } catch (error) {
@@ -242,7 +267,6 @@ export class Synthesizer {
       throw error;
     }
     const fitMs = performance.now() - started;
-    const rareRows = rareRowIndex(table, transformer.specs, meta, opts);
     return new Synthesizer(
       { kind: opts.model, metadata: meta, options: opts, transformer, model, rareRows },
       { transformerMs, fitMs, epochs },

@@ -20,6 +20,17 @@ export function median(values: readonly number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** The median of the completed trials' values at `step`, and how many there are (undefined: none). */
+export function medianAtStep(
+  step: number,
+  completed: readonly Curve[],
+): { median: number; count: number } | undefined {
+  const atStep = completed
+    .map((c) => c.get(step))
+    .filter((v): v is number => v !== undefined && Number.isFinite(v));
+  return atStep.length === 0 ? undefined : { median: median(atStep), count: atStep.length };
+}
+
 export function shouldPrune(
   value: number,
   step: number,
@@ -28,11 +39,8 @@ export function shouldPrune(
 ): boolean {
   const warmupTrials = rule.warmupTrials ?? 5;
   if (completed.length < warmupTrials || step < (rule.warmupSteps ?? 0)) return false;
-  const atStep = completed
-    .map((c) => c.get(step))
-    .filter((v): v is number => v !== undefined && Number.isFinite(v));
-  if (atStep.length < Math.max(1, warmupTrials)) return false;
-  const m = median(atStep);
+  const at = medianAtStep(step, completed);
+  if (at === undefined || at.count < Math.max(1, warmupTrials)) return false;
   if (!Number.isFinite(value)) return true;
-  return rule.direction === "minimize" ? value > m : value < m;
+  return rule.direction === "minimize" ? value > at.median : value < at.median;
 }

@@ -19,6 +19,12 @@ export const trialRecordSchema = z
     feasible: z.boolean(),
     pruned: z.boolean(),
     proposal: z.object({ by: z.string() }).loose().optional(),
+    /**
+     * The holdout quality measured at the study's checkpoint epochs (checkpoints.ts), what the median rule
+     * compares; absent when the trial was not measured mid-fit (pruning off, no epochs, or a best.json from
+     * before pruning), so older files still parse.
+     */
+    intermediate: z.array(z.object({ epoch: z.number().int().positive(), quality: z.number() })).optional(),
   })
   .loose();
 export type TrialRecord = z.output<typeof trialRecordSchema>;
@@ -35,7 +41,10 @@ export interface ParetoEntry {
   feasible: boolean;
 }
 
-/** The best feasible, unpruned trial (highest score) and the Pareto front of quality, fit time, privacy. */
+/**
+ * The best feasible, unpruned trial (highest score) and the Pareto front of quality, fit time, privacy over
+ * the scored, unpruned trials (a pruned trial stopped early: its fit time and quality are not comparable).
+ */
 export function studyResult(trials: readonly TrialRecord[]): {
   best: (TrialRecord & { index: number }) | null;
   pareto: ParetoEntry[];
@@ -45,7 +54,8 @@ export function studyResult(trials: readonly TrialRecord[]): {
     if (!t.feasible || t.pruned || t.score === null) continue;
     if (best === null || t.score > (best.score as number)) best = { ...t, index };
   }
-  const scored = trials.map((t, index) => ({ t, index })).filter(({ t }) => t.score !== null);
+  // A pruned trial has no final score; the check on `pruned` keeps a hand-edited record out all the same.
+  const scored = trials.map((t, index) => ({ t, index })).filter(({ t }) => t.score !== null && !t.pruned);
   const front = paretoFront(
     scored.map(({ t }) => ({
       quality: t.score as number,

@@ -7,10 +7,10 @@ import { privacy } from "../metrics/privacy.ts";
 import { qualityReport } from "../metrics/quality.ts";
 import { mlEfficacy } from "../metrics/ml/ml-efficacy.ts";
 import type { ModelKind } from "../synth/models.ts";
-import type { EpochProgress } from "../synth/matrix-model.ts";
-import { Synthesizer } from "../synth/synthesizer.ts";
+import { Synthesizer, type FitEpoch } from "../synth/synthesizer.ts";
 import { transformerOptionsSchema } from "../synth/transformer/transformer.ts";
 import { evaluateObjective, type ObjectiveConfig } from "./objective.ts";
+import { medianAtStep, shouldPrune, type Curve, type MedianRule } from "./pruning.ts";
 import { toModelOptions, type Params } from "./space.ts";
 import { HOLDOUT_SHARE, type TrialRecord } from "./study-result.ts";
 
@@ -27,9 +27,19 @@ export {
  * executor runs in a worker thread, the same function for both. A trial fits on a seeded 80% training
  * split, samples as many rows as the 20% holdout, scores the sample on the holdout (overall quality), and
  * measures ML efficacy (with a target) and the DCR privacy against the training rows; objective.ts decides
- * the score and feasibility. No pruning: Synthesizer.fit's epoch callback reports losses only, so an
- * intermediate quality would need the half-trained model, which it does not expose; every trial records
- * `pruned: false`.
+ * the score and feasibility.
+ *
+ * Pruning (with `pruning`): at the study's checkpoint epochs (checkpoints.ts) the model as it is mid-fit
+ * (Synthesizer.fit's FitEpoch.sample) gives a holdout-sized sample with the trial's seed, scored by the
+ * same holdout quality as the final score; the median rule (pruning.ts) against the completed trials'
+ * curves at that epoch may stop the fit there. A pruned trial has no score (so it is neither the best nor
+ * on the Pareto front), is infeasible, and tells the optimiser minus its last intermediate quality: the
+ * Bayesian search still learns that the region is poor (an infeasible value counts as no better than the
+ * worst feasible one there, so a half-trained model never outranks a finished one). Optuna's samplers ignore
+ * pruned trials' values; skopt users commonly tell them, which is what a GP needs to move away. A trial that
+ * is not pruned is the very trial it would have been without checkpoints: the mid-fit samples draw from
+ * their own Rng and touch no weight, and their time is kept out of `fit_s` and `fit_cpu_s` (recorded as
+ * `checkpoint_s`).
  */
 /** A seeded split: the first 80% of a permutation trains, the rest is the holdout. */
 export function splitForTrials(table: Table, seed: number): { train: Table; holdout: Table } {
@@ -81,7 +91,7 @@ export interface TrialSetup {
   /** copyShareOf(train, holdout): the data's own rate of duplicates (undefined: no privacy measured). */
   realCopyShare: number | undefined;
   signal?: AbortSignal;
-  onEpoch?: (progress: EpochProgress) => void;
+  onEpoch?: (progress: FitEpoch) => void;
   /**
    * The process's CPU seconds so far (user + system), when the caller can read them: the fit's CPU cost is
    * then recorded beside its wall time as `fit_cpu_s`, which a loaded machine barely changes. Injected
@@ -89,6 +99,37 @@ export interface TrialSetup {
    * process and Node 20 has no per-thread CPU clock).
    */
   cpuSeconds?: () => number;
+  /** Measure the quality at checkpoints and stop a hopeless fit (absent: no checkpoint, never pruned). */
+  pruning?: TrialPruning;
+}
+
+export interface TrialPruning {
+  /** The study's checkpoint epochs (checkpoints.ts checkpointEpochs). */
+  checkpoints: readonly number[];
+  /** The curves of the study's completed trials (checkpoints.ts completedCurves). */
+  completed: readonly Curve[];
+  /** Optuna's MedianPruner defaults when absent (5 warm-up trials, no warm-up steps). */
+  rule?: MedianRule;
+}
+
+type IntermediatePoint = { epoch: number; quality: number };
+
+/** Thrown from the epoch callback to stop a fit the median rule prunes; runTrial turns it into a record. */
+class TrialPruned extends Error {
+  constructor(
+    readonly epoch: number,
+    readonly epochs: number,
+    readonly quality: number,
+    readonly median: number,
+    readonly count: number,
+  ) {
+    super(`pruned at epoch ${epoch}`);
+  }
+}
+
+/** The score every trial is judged on: the holdout report's overall quality (0 when it has none). */
+function holdoutQuality(c: TrialSetup, sample: Table): number {
+  return qualityReport(c.holdout, sample, c.metadata, { seed: c.seed }).allPairs.overall ?? 0;
 }
 
 /** Fit, sample, measure, score one point. A fit the model refuses is an infeasible trial, not an error. */
@@ -96,17 +137,60 @@ export async function runTrial(params: Params, c: TrialSetup): Promise<TrialReco
   const options = toModelOptions(c.model, params);
   const { modelConfig, transformer } = splitModelOptions(options);
   const t0 = performance.now();
+  const pruning = c.pruning;
+  const checkpoints = new Set(pruning?.checkpoints ?? []);
+  const curve: IntermediatePoint[] = [];
+  let checkpointMs = 0;
+  let checkpointCpu = 0;
   const cpu0 = c.cpuSeconds?.();
-  const fitCpu = () => (cpu0 === undefined ? {} : { fit_cpu_s: (c.cpuSeconds as () => number)() - cpu0 });
+  const onEpoch = async (p: FitEpoch): Promise<void> => {
+    c.onEpoch?.(p);
+    // The last epoch's checkpoint is the final sample itself (same model, same seed): measured once, below.
+    if (pruning === undefined || !checkpoints.has(p.epoch) || p.epoch >= p.epochs || !p.sample) return;
+    const started = performance.now();
+    const cpuStarted = c.cpuSeconds?.();
+    const quality = holdoutQuality(c, await p.sample(rowCount(c.holdout), c.seed));
+    curve.push({ epoch: p.epoch, quality });
+    const prune = shouldPrune(quality, p.epoch, pruning.completed, pruning.rule);
+    checkpointMs += performance.now() - started;
+    if (cpuStarted !== undefined) checkpointCpu += (c.cpuSeconds as () => number)() - cpuStarted;
+    if (prune) {
+      const at = medianAtStep(p.epoch, pruning.completed) as { median: number; count: number };
+      throw new TrialPruned(p.epoch, p.epochs, quality, at.median, at.count);
+    }
+  };
+  const fitTime = () => (performance.now() - t0 - checkpointMs) / 1000;
+  const fitCpu = () =>
+    cpu0 === undefined ? {} : { fit_cpu_s: (c.cpuSeconds as () => number)() - cpu0 - checkpointCpu };
+  const measured = () =>
+    pruning === undefined ? {} : { checkpoint_s: checkpointMs / 1000, intermediate: curve };
   let synth: Synthesizer;
   try {
     synth = await Synthesizer.fit(
       c.train,
       c.metadata,
       { model: c.model, modelConfig, transformer, seed: c.seed },
-      { ...(c.signal ? { signal: c.signal } : {}), ...(c.onEpoch ? { onEpoch: c.onEpoch } : {}) },
+      { ...(c.signal ? { signal: c.signal } : {}), onEpoch },
     );
   } catch (error) {
+    if (error instanceof TrialPruned) {
+      return {
+        params,
+        model_options: options,
+        score: null,
+        value: -error.quality,
+        feasible: false,
+        reasons: [
+          `pruned at epoch ${error.epoch} of ${error.epochs}: holdout quality ${error.quality} below the median ${error.median} of ${error.count} completed trials`,
+        ],
+        pruned: true,
+        fit_s: fitTime(),
+        ...fitCpu(),
+        epochs_trained: error.epoch,
+        privacy: null,
+        ...measured(),
+      };
+    }
     if (!isSynthError(error) || error.code === "ABORTED") throw error;
     return {
       params,
@@ -116,12 +200,12 @@ export async function runTrial(params: Params, c: TrialSetup): Promise<TrialReco
       feasible: false,
       reasons: [`fit failed: ${error.code}: ${error.message}`],
       pruned: false,
-      fit_s: (performance.now() - t0) / 1000,
+      fit_s: fitTime(),
       ...fitCpu(),
       privacy: null,
     };
   }
-  const fitSeconds = (performance.now() - t0) / 1000;
+  const fitSeconds = fitTime();
   const fitCpuSeconds = fitCpu();
   let sample: Table;
   try {
@@ -129,7 +213,10 @@ export async function runTrial(params: Params, c: TrialSetup): Promise<TrialReco
   } finally {
     synth.dispose();
   }
-  const quality = qualityReport(c.holdout, sample, c.metadata, { seed: c.seed }).allPairs.overall ?? 0;
+  const quality = holdoutQuality(c, sample);
+  const lastEpoch = synth.stats?.epochs.at(-1)?.epoch;
+  if (pruning !== undefined && lastEpoch !== undefined && checkpoints.has(lastEpoch))
+    curve.push({ epoch: lastEpoch, quality });
   let baseline: number | undefined;
   let copyShare: number | undefined;
   if (c.realCopyShare !== undefined) {
@@ -166,6 +253,7 @@ export async function runTrial(params: Params, c: TrialSetup): Promise<TrialReco
     pruned: false,
     fit_s: fitSeconds,
     ...fitCpuSeconds,
+    ...measured(),
     quality,
     ml_efficacy: mlDetail,
     privacy:

@@ -86,11 +86,21 @@ describe("a study over several runners", () => {
       expect(done.get(t.id)?.[0]).toBe(t.metrics?.runner_id);
     }
     expect(new Set(trials.map((t) => t.metrics?.runner_id)).size).toBeGreaterThan(1);
+    // Pruning: the space's smallest fit is 1 epoch, so every trial's curve (in its row) holds epoch 1.
+    for (const t of trials) {
+      const curve = t.metrics?.intermediate as { epoch: number; quality: number }[] | undefined;
+      expect(curve?.[0]?.epoch, JSON.stringify(t.metrics)).toBe(1);
+      expect(curve?.[0]?.quality).toBeGreaterThan(0);
+    }
 
     const listed = await api("GET", `/optimization/trials/${id}`);
-    const items = (listed.data.trials as { score: number | null; feasible: boolean; fit_s: number }[]) ?? [];
+    const items =
+      (listed.data.trials as { score: number | null; pruned: boolean; fit_s: number }[] | undefined) ?? [];
     expect(items).toHaveLength(6);
-    expect(items.every((t) => typeof t.score === "number" && t.fit_s > 0)).toBe(true);
+    // A trial is pruned only once 5 have completed, so the first five always score.
+    expect(items.slice(0, 5).every((t) => !t.pruned)).toBe(true);
+    expect(items.every((t) => (t.pruned ? t.score === null : typeof t.score === "number"))).toBe(true);
+    expect(items.every((t) => t.fit_s > 0)).toBe(true);
     const best = await api("GET", `/optimization/best/${id}`);
     expect(best.data.final).toBe(true);
     const body = best.data.generation_request as Record<string, unknown>;
