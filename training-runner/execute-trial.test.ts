@@ -104,10 +104,16 @@ describe("executeTrial (inline) with the run's finished trials", () => {
     expect(free.metrics.pruned).toBe(false);
     expect(curve(free.metrics)?.map((p) => p.epoch)).toEqual([1, 2, 3, 4]);
 
-    const better = Array.from({ length: 5 }, () => measured(false, [[1, 0.999]]));
+    const better = Array.from({ length: 5 }, () =>
+      measured(false, [
+        [1, 0.999],
+        [2, 0.999],
+      ]),
+    );
     const pruned = await trial(better);
     expect(pruned.score).toBeNull();
-    expect(pruned.metrics).toMatchObject({ pruned: true, feasible: false, epochs_trained: 1 });
-    expect(curve(pruned.metrics)).toEqual([{ epoch: 1, quality: curve(free.metrics)?.[0].quality }]);
+    // Epoch 1 is the warm-up checkpoint (studyPruningRule): measured, not judged; epoch 2 prunes.
+    expect(pruned.metrics).toMatchObject({ pruned: true, feasible: false, epochs_trained: 2 });
+    expect(curve(pruned.metrics)).toEqual(curve(free.metrics)?.slice(0, 2));
   }, 60_000);
 });

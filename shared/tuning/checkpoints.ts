@@ -1,7 +1,7 @@
 import { ctganOptionsSchema } from "../synth/ctgan-options.ts";
 import { tvaeOptionsSchema } from "../synth/tvae-options.ts";
 import type { ModelKind } from "../synth/models.ts";
-import type { Curve } from "./pruning.ts";
+import type { Curve, MedianRule } from "./pruning.ts";
 import type { Space } from "./space.ts";
 import type { TrialRecord } from "./study-result.ts";
 
@@ -40,6 +40,17 @@ export function checkpointEpochs(model: ModelKind, space: Space): number[] {
   const smallest = smallestEpochs(model, space);
   if (smallest === undefined) return [];
   return [...new Set(CHECKPOINT_SHARES.map((s) => Math.max(1, Math.round(smallest * s))))];
+}
+
+/**
+ * The rule a study prunes with: Optuna's MedianPruner defaults (5 warm-up trials) plus one warm-up
+ * checkpoint, i.e. Optuna's n_warmup_steps set to the second checkpoint. At a quarter of the smallest fit
+ * the holdout quality is mostly noise: measured on credit_data (TVAE, 10 random trials), the first
+ * checkpoint cut a trial that would have finished second best. From the second one on, a trial below the
+ * median is stopped, which still saves at least half of the smallest fit.
+ */
+export function studyPruningRule(checkpoints: readonly number[]): MedianRule {
+  return { warmupTrials: 5, warmupSteps: checkpoints.length > 1 ? checkpoints[1] : 0 };
 }
 
 /** A trial's curve (epoch -> holdout quality) from its record; empty when it recorded none. */

@@ -54,7 +54,7 @@ beforeAll(async () => {
 });
 
 describe("runTrial with pruning", () => {
-  it("a trial below the completed trials' median at a checkpoint stops there: fewer epochs, no score", async () => {
+  it("a trial below the completed trials' median stops at the first checkpoint past the warm-up one: fewer epochs, no score", async () => {
     const c = setup();
     let epochsRun = 0;
     const before = tf.memory().numTensors;
@@ -65,19 +65,20 @@ describe("runTrial with pruning", () => {
     });
     expect(tf.memory().numTensors).toBe(before);
     expect(r.pruned).toBe(true);
-    expect(epochsRun).toBe(2);
-    expect(r.epochs_trained).toBe(2);
+    // The first checkpoint is measured but only warms up (studyPruningRule); the second one prunes.
+    expect(epochsRun).toBe(4);
+    expect(r.epochs_trained).toBe(4);
     expect(r.score).toBeNull();
     expect(r.feasible).toBe(false);
     expect(r.privacy).toBeNull();
-    expect(r.intermediate).toHaveLength(1);
-    const [{ epoch, quality }] = r.intermediate!;
-    expect(epoch).toBe(2);
+    expect(r.intermediate?.map((p) => p.epoch)).toEqual([2, 4]);
+    const { epoch, quality } = r.intermediate![1];
+    expect(epoch).toBe(4);
     expect(quality).toBeGreaterThan(0);
     expect(quality).toBeLessThan(0.999);
     // The optimiser is told minus the last intermediate quality.
     expect(r.value).toBe(-quality);
-    expect(r.reasons).toEqual([expect.stringMatching(/^pruned at epoch 2 of 6: .* median 0.999 of 5/)]);
+    expect(r.reasons).toEqual([expect.stringMatching(/^pruned at epoch 4 of 6: .* median 0.999 of 5/)]);
     expect(r.fit_s).toBeGreaterThan(0);
     expect(r.checkpoint_s).toBeGreaterThan(0);
     expect(trialRecordSchema.parse(JSON.parse(JSON.stringify(r)))).toMatchObject({ pruned: true });

@@ -10,6 +10,7 @@ import type { ModelKind } from "../synth/models.ts";
 import { Synthesizer, type FitEpoch } from "../synth/synthesizer.ts";
 import { transformerOptionsSchema } from "../synth/transformer/transformer.ts";
 import { evaluateObjective, type ObjectiveConfig } from "./objective.ts";
+import { studyPruningRule } from "./checkpoints.ts";
 import { medianAtStep, shouldPrune, type Curve, type MedianRule } from "./pruning.ts";
 import { toModelOptions, type Params } from "./space.ts";
 import { HOLDOUT_SHARE, type TrialRecord } from "./study-result.ts";
@@ -108,7 +109,7 @@ export interface TrialPruning {
   checkpoints: readonly number[];
   /** The curves of the study's completed trials (checkpoints.ts completedCurves). */
   completed: readonly Curve[];
-  /** Optuna's MedianPruner defaults when absent (5 warm-up trials, no warm-up steps). */
+  /** checkpoints.ts studyPruningRule(checkpoints) when absent. */
   rule?: MedianRule;
 }
 
@@ -151,7 +152,12 @@ export async function runTrial(params: Params, c: TrialSetup): Promise<TrialReco
     const cpuStarted = c.cpuSeconds?.();
     const quality = holdoutQuality(c, await p.sample(rowCount(c.holdout), c.seed));
     curve.push({ epoch: p.epoch, quality });
-    const prune = shouldPrune(quality, p.epoch, pruning.completed, pruning.rule);
+    const prune = shouldPrune(
+      quality,
+      p.epoch,
+      pruning.completed,
+      pruning.rule ?? studyPruningRule(pruning.checkpoints),
+    );
     checkpointMs += performance.now() - started;
     if (cpuStarted !== undefined) checkpointCpu += (c.cpuSeconds as () => number)() - cpuStarted;
     if (prune) {
