@@ -59,6 +59,7 @@ async function runOneTrial(worker: string, score: number, extra: Record<string, 
       pruned: false,
       fit_s: 1 + score,
       privacy: { dcr_baseline_protection: score },
+      intermediate: [{ epoch: 1, quality: score }],
       ...extra,
     },
   };
@@ -219,6 +220,8 @@ describe("trials, proposals and the best configuration", () => {
         feasible: boolean;
         pruned: boolean;
         fit_s: number;
+        intermediate: { epoch: number; quality: number }[];
+        epochs_trained: number | null;
         runner_id: string;
         proposed_by: string;
         privacy: unknown;
@@ -237,6 +240,8 @@ describe("trials, proposals and the best configuration", () => {
         proposed_by: "random",
       });
       expect(t.fit_s).toBeCloseTo(1 + score);
+      expect(t.intermediate).toEqual([{ epoch: 1, quality: score }]);
+      expect(t.epochs_trained).toBeNull();
     }
     const numberOf = (score: number) => data.trials.find((t) => t.score === score)!.trial_number;
 

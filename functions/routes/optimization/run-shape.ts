@@ -36,6 +36,8 @@ export const runSummarySchema = z
   })
   .openapi("OptimizationRun");
 
+const intermediatePointSchema = z.object({ epoch: z.number().int(), quality: z.number() });
+
 export const trialSchema = z
   .object({
     id: z.string().uuid(),
@@ -48,6 +50,10 @@ export const trialSchema = z
     pruned: z.boolean().nullable(),
     fit_s: z.number().nullable(),
     quality: z.number().nullable(),
+    /** Holdout quality at the run's checkpoint epochs (what the median rule prunes on); [] when unmeasured. */
+    intermediate: z.array(intermediatePointSchema),
+    /** Epochs a pruned trial trained before it was stopped; null otherwise. */
+    epochs_trained: z.number().int().nullable(),
     privacy: z.record(z.string(), z.unknown()).nullable(),
     ml_efficacy: z.record(z.string(), z.unknown()).nullable(),
     /** Why an infeasible trial does not count (privacy floor, copies, a refused fit). */
@@ -107,6 +113,11 @@ export function toTrial(row: TrialRow): z.infer<typeof trialSchema> {
     pruned: record?.pruned ?? null,
     fit_s: num(m.fit_s),
     quality: num(m.quality),
+    intermediate: z
+      .array(intermediatePointSchema)
+      .catch([])
+      .parse(m.intermediate ?? []),
+    epochs_trained: record?.pruned === true ? num(m.epochs_trained) : null,
     privacy: asRecord(m.privacy),
     ml_efficacy: asRecord(m.ml_efficacy),
     reasons: Array.isArray(m.reasons) ? m.reasons.filter((r): r is string => typeof r === "string") : [],
