@@ -8,7 +8,8 @@ import { createScratchDatabase, type ScratchDatabase } from "../tests/setup/scra
 import { signedUpClient, startServe, type Served } from "../tests/serve/serve-harness.ts";
 
 /**
- * `npm run bench -- platform [embedded|postgres ...]`: `synth serve` as a user starts it, on each database.
+ * `npm run bench -- platform [embedded|postgres|embedded-cold ...]`: `synth serve` as a user starts it, on
+ * each database, and embedded without the warm job worker (RUNNER_WARM_WORKERS=0) for its before/after.
  * - cold start: spawn to the `ready` line on an empty data directory (bootstrap and every migration), and
  *   warm: the same directory again;
  * - memory at idle: the server's resident set 3 s after ready, with one runner inside;
@@ -25,9 +26,13 @@ async function residentMb(pid: number): Promise<number> {
   return Math.round((kb / 1024) * 10) / 10;
 }
 
-async function timedStart(dataDir: string, databaseUrl?: string): Promise<{ served: Served; ms: number }> {
+async function timedStart(
+  dataDir: string,
+  databaseUrl: string | undefined,
+  env: Record<string, string>,
+): Promise<{ served: Served; ms: number }> {
   const t0 = performance.now();
-  const served = await startServe({ dataDir, databaseUrl });
+  const served = await startServe({ dataDir, databaseUrl, env });
   return { served, ms: Math.round(performance.now() - t0) };
 }
 
@@ -136,12 +141,21 @@ async function restSelects(served: Served, token: string) {
   };
 }
 
-async function one(database: "embedded" | "postgres") {
+/** embedded and postgres as served by default; embedded-cold: without a warm job worker (the A/B of it). */
+const SETUPS = {
+  embedded: { database: "embedded", env: {} },
+  postgres: { database: "postgres", env: {} },
+  "embedded-cold": { database: "embedded", env: { RUNNER_WARM_WORKERS: "0" } },
+} as const;
+type Setup = keyof typeof SETUPS;
+
+async function one(setup: Setup) {
+  const { database, env } = SETUPS[setup];
   const dataDir = await mkdtemp(join(tmpdir(), "synth-bench-platform-"));
   let scratch: ScratchDatabase | null = null;
   try {
     if (database === "postgres") scratch = await createScratchDatabase("synth_bench_platform");
-    const cold = await timedStart(dataDir, scratch?.url);
+    const cold = await timedStart(dataDir, scratch?.url, env);
     const idle = await (async () => {
       await sleep(3000);
       return residentMb(cold.served.proc.child.pid!);
@@ -149,11 +163,13 @@ async function one(database: "embedded" | "postgres") {
     const gc = await job(cold.served);
     const rest = await restSelects(cold.served, gc.token);
     await cold.served.stop();
-    const warm = await timedStart(dataDir, scratch?.url);
+    const warm = await timedStart(dataDir, scratch?.url, env);
     await warm.served.stop();
     const { token: _token, ...jobFigures } = gc;
     return {
+      setup,
       database,
+      env,
       cold_start_to_ready_ms: cold.ms,
       warm_start_to_ready_ms: warm.ms,
       idle_rss_mb: idle,
@@ -167,11 +183,11 @@ async function one(database: "embedded" | "postgres") {
 }
 
 export async function run(args: string[]) {
-  const which = args.length > 0 ? args : ["embedded", "postgres"];
+  const which = args.length > 0 ? args : ["embedded-cold", "embedded", "postgres"];
   const out = [];
   for (const d of which) {
-    if (d !== "embedded" && d !== "postgres") throw new Error(`unknown database ${d}`);
-    out.push(await one(d));
+    if (!(d in SETUPS)) throw new Error(`unknown setup ${d} (${Object.keys(SETUPS).join(", ")})`);
+    out.push(await one(d as Setup));
   }
   return out;
 }

@@ -51,7 +51,14 @@ export const runnerEnvSchema = z.object({
       .pipe(z.array(z.enum(JOB_KINDS)).min(1)),
   ),
   RUNNER_DB_MAX_CONNECTIONS: z.preprocess(blankIsUnset, z.coerce.number().int().min(2).max(100).default(4)),
-  // false behind Supabase's transaction-mode pooler (port 6543), where prepared statements do not survive.
+  // One job worker thread booted ahead (warm-workers.ts); off trades job start latency for idle memory.
+  RUNNER_WARM_WORKERS: z.preprocess(
+    blankIsUnset,
+    z
+      .enum(["1", "0", "true", "false"])
+      .default("1")
+      .transform((v) => v === "1" || v === "true"),
+  ),
   LOG_LEVEL: z.preprocess(blankIsUnset, z.enum(["debug", "info", "warn", "error"]).default("info")),
 });
 
@@ -73,6 +80,7 @@ export interface RunnerConfig {
   heartbeatSeconds: number;
   kinds: JobKind[];
   dbMaxConnections: number;
+  warmWorkers: boolean;
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -105,6 +113,7 @@ export function loadRunnerConfig(env: Record<string, string | undefined>): Runne
     heartbeatSeconds: e.RUNNER_HEARTBEAT_SECONDS,
     kinds: e.RUNNER_KINDS,
     dbMaxConnections: e.RUNNER_DB_MAX_CONNECTIONS,
+    warmWorkers: e.RUNNER_WARM_WORKERS,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,4 +1,4 @@
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { synthError, type SynthError } from "../shared/errors.ts";
 import type {
   ComputeProgress,
@@ -11,6 +11,7 @@ import type {
   TrialTask,
 } from "./compute.ts";
 import { notRetryable } from "./job-errors.ts";
+import { takeWorker } from "./warm-workers.ts";
 import { transferablesOf, type FromWorker, type ToWorker, type WorkerError } from "./worker-messages.ts";
 
 /**
@@ -33,10 +34,7 @@ export interface JobThreadOptions {
   onStart?: (worker: Worker) => void;
 }
 
-const BOOT = new URL("./worker-boot.mjs", import.meta.url);
-const ENTRY = new URL("./compute-worker.ts", import.meta.url).href;
 const DEFAULT_ABORT_GRACE_MS = 10_000;
-const MB = 2 ** 20;
 
 export function fromWorkerError(error: WorkerError): SynthError {
   if (error.synth) return synthError(error.code, error.message, error.details);
@@ -62,12 +60,7 @@ export function runInWorker(
       reject(notRetryable("ABORTED", "the job was cancelled before it started"));
       return;
     }
-    const worker = new Worker(BOOT, {
-      workerData: { entry: ENTRY },
-      ...(options.memoryBytes !== undefined
-        ? { resourceLimits: { maxOldGenerationSizeMb: Math.max(256, Math.floor(options.memoryBytes / MB)) } }
-        : {}),
-    });
+    const worker = takeWorker(options.memoryBytes);
     let settled = false;
     const timers: ReturnType<typeof setTimeout>[] = [];
     const finish = (outcome: () => void, terminate: boolean) => {

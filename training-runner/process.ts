@@ -8,6 +8,7 @@ import { createRunnerHttp } from "./http.ts";
 import { createRunnerDb } from "./pg-db.ts";
 import { createRunner, type Runner } from "./runner.ts";
 import type { JobKind } from "./config.ts";
+import { warmWorkerPool } from "./warm-workers.ts";
 import { createStudyHooks } from "./studies.ts";
 
 export interface RunnerProcess {
@@ -50,6 +51,7 @@ export async function startRunnerProcess(
     clock: options.clock ?? systemClock,
     execute: options.execute,
     ...(config.kinds.includes("optimization_trial") ? { studies: createStudyHooks(db, logger) } : {}),
+    ...(config.warmWorkers ? { workers: warmWorkerPool } : {}),
   });
   const app = createRunnerHttp(runner, { webhookSecret: config.webhookSecret, logger });
   const server = await new Promise<ServerType>((resolve) => {

@@ -26,6 +26,11 @@ export interface RunnerDeps {
   random?: () => number;
   /** Optimisation studies: proposals after each trial and a sweep every poll (training-runner/studies.ts). */
   studies?: StudyHooks;
+  /** Job worker threads kept booted while the runner runs (warm-workers.ts warmWorkerPool). */
+  workers?: {
+    acquire(memoryBytes: number): void;
+    release(memoryBytes: number): Promise<void>;
+  };
 }
 
 export type WakeSource = "notify" | "webhook" | "listen" | "manual";
@@ -76,6 +81,9 @@ export function createRunner(config: RunnerConfig, deps: RunnerDeps): Runner {
   const version = deps.version ?? "0.1.0";
   const running = new Map<string, RunningJob>();
   const listenAppName = `synth-runner-listen:${config.runnerId}`.slice(0, 63);
+  // Each job's share of the runner's memory: its worker's heap cap, so also the warm worker's.
+  const claimMemoryMb = Math.floor(config.memoryMb / config.concurrency);
+  let holdingWorkers = false;
 
   let stopping = false;
   let loopDone: Promise<void> | null = null;
@@ -231,7 +239,7 @@ export function createRunner(config: RunnerConfig, deps: RunnerDeps): Runner {
       logger: log,
       clock,
       signal: controller.signal,
-      memoryMb: Math.floor(config.memoryMb / config.concurrency),
+      memoryMb: claimMemoryMb,
       progress: async (progress) => {
         if (controller.signal.aborted || settled) return;
         noteEpoch(entry, progress);
@@ -421,6 +429,10 @@ export function createRunner(config: RunnerConfig, deps: RunnerDeps): Runner {
         poll_seconds: config.pollSeconds,
       });
       startListening();
+      if (deps.workers) {
+        deps.workers.acquire(claimMemoryMb * 2 ** 20);
+        holdingWorkers = true;
+      }
       heartbeatTimer = setInterval(() => void heartbeat(), config.heartbeatSeconds * 1000);
       void heartbeat();
       loopDone = loop();
@@ -441,6 +453,10 @@ export function createRunner(config: RunnerConfig, deps: RunnerDeps): Runner {
       await heartbeat().catch(() => {});
       await listener?.close();
       listener = null;
+      if (holdingWorkers) {
+        holdingWorkers = false;
+        await deps.workers?.release(claimMemoryMb * 2 ** 20);
+      }
       logger.log("info", "runner stopped");
     },
     wake,
