@@ -1,10 +1,12 @@
 /**
- * `npm run bench -- nn [--models ctgan,tvae] [--datasets credit_data,wa_churn,CPS1988] [--epochs 4]
- *  [--variants default,stock-matmul-grad,per-span,cpu]`: seconds per epoch of the neural models (median of
- * the epochs after the first, which includes warm-up) on the shared datasets, prepared by the project's
- * transformer under the reference protocol, for tfjs wasm (SIMD) with every speed-up, without each one,
- * and on the pure-JS cpu backend; compared with the Python reference (shared/reference/reference.json).
- * The machine is shared: quote medians, rerun when it is quiet.
+ * `npm run bench -- nn [--models ctgan,tvae] [--datasets credit_data,wa_churn,CPS1988,attrition,mlc_churn,Chicago]
+ *  [--epochs 4] [--variants default,no-few-row-grad,stock-matmul-grad,per-span,cpu]`: seconds per epoch of
+ * the neural models (median of the epochs after the first, which includes warm-up) on the shared datasets
+ * and the wide fixtures (bench/fixtures, made by make-fixtures.R: an error says how when they are missing),
+ * prepared by the project's transformer under the reference protocol, for tfjs wasm (SIMD) with every
+ * speed-up, without each one, and on the pure-JS cpu backend; compared with the Python reference
+ * (shared/reference/reference.json) where it has the table. The machine is shared: quote medians and the
+ * load average, compare variants of one run, rerun when it is quiet.
  */
 import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -21,19 +23,28 @@ interface Variant {
   name: string;
   backend: "wasm" | "cpu";
   explicitTransposeMatMul: boolean;
+  fewRowInputGradient: boolean;
   groupSpans: boolean;
 }
 
+const WASM = {
+  backend: "wasm",
+  explicitTransposeMatMul: true,
+  fewRowInputGradient: true,
+  groupSpans: true,
+} as const;
+
 const VARIANTS: Record<string, Variant> = {
-  default: { name: "default", backend: "wasm", explicitTransposeMatMul: true, groupSpans: true },
+  default: { ...WASM, name: "default" },
+  "no-few-row-grad": { ...WASM, name: "no-few-row-grad", fewRowInputGradient: false },
   "stock-matmul-grad": {
+    ...WASM,
     name: "stock-matmul-grad",
-    backend: "wasm",
     explicitTransposeMatMul: false,
-    groupSpans: true,
+    fewRowInputGradient: false,
   },
-  "per-span": { name: "per-span", backend: "wasm", explicitTransposeMatMul: true, groupSpans: false },
-  cpu: { name: "cpu", backend: "cpu", explicitTransposeMatMul: true, groupSpans: true },
+  "per-span": { ...WASM, name: "per-span", groupSpans: false },
+  cpu: { ...WASM, name: "cpu", backend: "cpu" },
 };
 
 interface ReferenceRow {
@@ -59,13 +70,19 @@ const median = (xs: number[]): number => {
 
 export async function run(args: string[]): Promise<unknown> {
   const models = arg(args, "models", "ctgan,tvae").split(",");
-  const datasets = arg(args, "datasets", "credit_data,wa_churn,CPS1988").split(",");
+  const datasets = arg(args, "datasets", "credit_data,wa_churn,CPS1988,attrition,mlc_churn,Chicago").split(
+    ",",
+  );
   const epochs = Number(arg(args, "epochs", "4"));
   // The pure-JS backend is about 10x slower: fewer epochs (the first is warm-up, the rest give the median).
   const cpuEpochs = Number(arg(args, "cpu-epochs", "2"));
-  const variants = arg(args, "variants", "default,stock-matmul-grad,per-span,cpu")
+  const variants = arg(args, "variants", "default,no-few-row-grad,stock-matmul-grad,per-span,cpu")
     .split(",")
-    .map((v) => VARIANTS[v]);
+    .map((v) => {
+      if (VARIANTS[v] === undefined)
+        throw new Error(`unknown variant ${v}: ${Object.keys(VARIANTS).join(", ")}`);
+      return VARIANTS[v];
+    });
   const reference = JSON.parse(
     readFileSync("/work/shared/reference/reference.json", "utf8"),
   ) as ReferenceRow[];
@@ -73,11 +90,14 @@ export async function run(args: string[]): Promise<unknown> {
   for (const name of datasets) {
     const ds = loadDataset(name);
     for (const modelName of models) {
-      const ref = reference.find((r) => r.dataset === name && r.model === modelName && r.epochs === 300);
+      // Per-epoch figures: the 300-epoch run where there is one (attrition's reference ran 100).
+      const refs = reference.filter((r) => r.dataset === name && r.model === modelName);
+      const ref = refs.find((r) => r.epochs === 300) ?? refs[0];
       for (const v of variants) {
         const info = await initNodeBackend({
           backend: v.backend,
           explicitTransposeMatMul: v.explicitTransposeMatMul,
+          fewRowInputGradient: v.fewRowInputGradient,
         });
         setSpanGrouping(v.groupSpans);
         const n = v.backend === "cpu" ? cpuEpochs : epochs;
@@ -120,6 +140,7 @@ export async function run(args: string[]): Promise<unknown> {
           sample_s: Number(sampleSeconds.toFixed(3)),
           load_avg_1m_at_start: Number(load.toFixed(2)),
           reference_s_per_epoch: ref?.s_per_epoch_median ?? null,
+          reference_epochs: ref?.epochs ?? null,
           reference_rows_fit: ref?.rows_fit ?? null,
           reference_width: ref?.transformed_dim ?? null,
           ratio_to_reference: ref ? Number((sPerEpoch / ref.s_per_epoch_median).toFixed(3)) : null,
