@@ -271,9 +271,10 @@ export class TVAE implements MatrixModel {
     const out = new Float32Array(rows * width);
     for (let start = 0; start < rows; start += batch) {
       const n = Math.min(batch, rows - start);
-      const raw = tf.tidy(
-        () => decode(t.decoder, normalTensor([n, this.config.embedding_dim], rng)).dataSync() as Float32Array,
-      );
+      // Read back outside tf.tidy, which would walk a returned Float32Array element by element.
+      const decoded = tf.tidy(() => decode(t.decoder, normalTensor([n, this.config.embedding_dim], rng)));
+      const raw = decoded.dataSync() as Float32Array;
+      decoded.dispose();
       for (let i = 0; i < n; i++) {
         const src = i * width;
         const dst = (start + i) * width;

@@ -69,21 +69,23 @@ function slow(value: number, layer: number, rng: Rng): number {
  * the Rng object per value costs more than the ziggurat itself. Deterministic given `rng`'s state.
  */
 export function fillNormal(out: Float32Array, rng: Rng): Float32Array {
-  let a = rng.uint32();
-  let b = rng.uint32();
-  let c = rng.uint32();
+  let a = rng.uint32() | 0;
+  let b = rng.uint32() | 0;
+  let c = rng.uint32() | 0;
   let d = rng.uint32() | 1;
   for (let i = 0; i < out.length + 12; i++) {
-    const u = (((a + b) >>> 0) + d) >>> 0;
-    d = (d + 1) >>> 0;
+    // sfc32 in signed 32-bit arithmetic: the same bits as createRng's unsigned form, but the state stays
+    // in small integers V8 keeps unboxed (the unsigned form made this loop 1.4x slower).
+    const u = (a + b + d) | 0;
+    d = (d + 1) | 0;
     a = b ^ (b >>> 9);
-    b = (c + (c << 3)) >>> 0;
-    c = ((c << 21) | (c >>> 11)) >>> 0;
-    c = (c + u) >>> 0;
+    b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    c = (c + u) | 0;
     // The first 12 outputs only mix the seed (as createRng does).
     if (i < 12) continue;
     const iz = u & (LAYERS - 1);
-    const j = (u | 0) >> 7;
+    const j = u >> 7;
     out[i - 12] = (j < 0 ? -j : j) < kn[iz] ? j * wn[iz] : slow(j, iz, rng);
   }
   return out;
