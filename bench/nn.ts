@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- nn [--models ctgan,tvae] [--datasets credit_data,wa_churn,CPS1988,attrition,mlc_churn,Chicago]
- *  [--epochs 4] [--rounds 1] [--variants default,no-few-row-grad,stock-matmul-grad,per-span,cpu]`: s/epoch of
+ *  [--epochs 4] [--rounds 1] [--variants default,no-few-row-grad,per-value-noise,stock-matmul-grad,per-span,cpu]`: s/epoch of
  * the neural models (median of the epochs after the first, which includes warm-up) on the shared datasets
  * and the wide fixtures (bench/fixtures, made by make-fixtures.R: an error says how when they are missing),
  * prepared by the project's transformer under the reference protocol, for tfjs wasm (SIMD) with every
@@ -16,6 +16,7 @@ import { createRng } from "../shared/random.ts";
 import { CTGAN } from "../shared/synth/ctgan.ts";
 import type { MatrixModel } from "../shared/synth/matrix-model.ts";
 import { setSpanGrouping } from "../shared/synth/nn/layout.ts";
+import { usePerValueNoise } from "../shared/synth/nn/random.ts";
 import { TVAE } from "../shared/synth/tvae.ts";
 import { loadDataset } from "./lib/dataset-matrix.ts";
 
@@ -25,6 +26,7 @@ interface Variant {
   explicitTransposeMatMul: boolean;
   fewRowInputGradient: boolean;
   groupSpans: boolean;
+  perValueNoise: boolean;
 }
 
 const WASM = {
@@ -32,6 +34,7 @@ const WASM = {
   explicitTransposeMatMul: true,
   fewRowInputGradient: true,
   groupSpans: true,
+  perValueNoise: false,
 } as const;
 
 const VARIANTS: Record<string, Variant> = {
@@ -44,6 +47,7 @@ const VARIANTS: Record<string, Variant> = {
     fewRowInputGradient: false,
   },
   "per-span": { ...WASM, name: "per-span", groupSpans: false },
+  "per-value-noise": { ...WASM, name: "per-value-noise", perValueNoise: true },
   cpu: { ...WASM, name: "cpu", backend: "cpu" },
 };
 
@@ -107,7 +111,11 @@ export async function run(args: string[]): Promise<unknown> {
   // Rounds run the variants in turn (A B A B ...): on a shared machine the load drifts between runs, and
   // interleaving spreads that drift over every variant instead of charging it to whichever ran later.
   const rounds = Number(arg(args, "rounds", "1"));
-  const variants = arg(args, "variants", "default,no-few-row-grad,stock-matmul-grad,per-span,cpu")
+  const variants = arg(
+    args,
+    "variants",
+    "default,no-few-row-grad,per-value-noise,stock-matmul-grad,per-span,cpu",
+  )
     .split(",")
     .map((v) => {
       if (VARIANTS[v] === undefined)
@@ -132,6 +140,7 @@ export async function run(args: string[]): Promise<unknown> {
             fewRowInputGradient: v.fewRowInputGradient,
           });
           setSpanGrouping(v.groupSpans);
+          usePerValueNoise(v.perValueNoise);
           const n = v.backend === "cpu" ? cpuEpochs : epochs;
           const model: MatrixModel =
             modelName === "ctgan" ? new CTGAN({ epochs: n }) : new TVAE({ epochs: n });
@@ -189,5 +198,6 @@ export async function run(args: string[]): Promise<unknown> {
     }
   }
   setSpanGrouping(true);
+  usePerValueNoise(false);
   return { cpus: cpus().length, rounds, summary: summarise(results as Row[]), results };
 }

@@ -23,7 +23,8 @@ import { runEpochs } from "./nn/epochs.ts";
 import { initLinear, linear, type LinearParams } from "./nn/layers.ts";
 import { buildLayout, fromInternal, spanCrossEntropySum, toInternal, type SpanLayout } from "./nn/layout.ts";
 import { ParamSet } from "./nn/params.ts";
-import { normalTensor } from "./nn/random.ts";
+import { isPerValueNoise, normalTensor } from "./nn/random.ts";
+import { fillNormal } from "./nn/ziggurat.ts";
 import { columnsSchema, weightsSchema } from "./nn/state-schema.ts";
 import { resolveBatchSize, TVAE_MIN_STEPS_PER_EPOCH } from "./nn/batch.ts";
 import { parseConfig, validateMatrix, validateRowCount } from "./nn/validate.ts";
@@ -275,11 +276,14 @@ export class TVAE implements MatrixModel {
       const decoded = tf.tidy(() => decode(t.decoder, normalTensor([n, this.config.embedding_dim], rng)));
       const raw = decoded.dataSync() as Float32Array;
       decoded.dispose();
+      // The sigma noise of the batch in one bulk draw (per value, the Rng's Box-Muller, to measure it).
+      const noise = isPerValueNoise() ? null : fillNormal(new Float32Array(n * tanhCount), rng);
       for (let i = 0; i < n; i++) {
         const src = i * width;
         const dst = (start + i) * width;
         for (let j = 0; j < tanhCount; j++) {
-          const v = Math.tanh(raw[src + j]) + sigma[j] * rng.normal();
+          const e = noise === null ? rng.normal() : noise[i * tanhCount + j];
+          const v = Math.tanh(raw[src + j]) + sigma[j] * e;
           out[dst + j] = Math.min(1, Math.max(-1, v));
         }
         for (const b of layout.blocks) {
