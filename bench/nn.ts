@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- nn [--models ctgan,tvae] [--datasets credit_data,wa_churn,CPS1988,attrition,mlc_churn,Chicago]
- *  [--epochs 4] [--rounds 1] [--variants default,no-few-row-grad,per-value-noise,stock-matmul-grad,per-span,cpu]`: s/epoch of
+ *  [--epochs 4] [--rounds 1] [--variants default,no-few-row-grad,per-value-noise,no-issue13,
+ *  stock-matmul-grad,per-span,cpu]`: s/epoch of
  * the neural models (median of the epochs after the first, which includes warm-up) on the shared datasets
  * and the wide fixtures (bench/fixtures, made by make-fixtures.R: an error says how when they are missing),
  * prepared by the project's transformer under the reference protocol, for tfjs wasm (SIMD) with every
@@ -48,6 +49,8 @@ const VARIANTS: Record<string, Variant> = {
   },
   "per-span": { ...WASM, name: "per-span", groupSpans: false },
   "per-value-noise": { ...WASM, name: "per-value-noise", perValueNoise: true },
+  // Both switchable speed-ups of issue 13 off (the tidy read-back and ziggurat changes cannot be switched).
+  "no-issue13": { ...WASM, name: "no-issue13", fewRowInputGradient: false, perValueNoise: true },
   cpu: { ...WASM, name: "cpu", backend: "cpu" },
 };
 
