@@ -32,29 +32,11 @@ import { CondSampler } from "../shared/synth/nn/cond-sampler.ts";
 import { activateSpans, buildLayout, toInternal } from "../shared/synth/nn/layout.ts";
 import { ParamSet } from "../shared/synth/nn/params.ts";
 import { gumbelTensor, normalTensor } from "../shared/synth/nn/random.ts";
-import {
-  buildDecoder,
-  buildEncoder,
-  decode,
-  encode,
-  klDivergence,
-  reconstructionLoss,
-  TVAE,
-} from "../shared/synth/tvae.ts";
+import { buildDecoder, buildEncoder, tvaeLoss, TVAE } from "../shared/synth/tvae.ts";
+import { arg, median } from "./lib/args.ts";
 import { loadDataset } from "./lib/dataset-matrix.ts";
 
 type Phases = Record<string, number>;
-
-function arg(args: string[], name: string, fallback: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** Runs `f`, adds its milliseconds to `phases[name]`, returns its result. */
 function timed<T>(phases: Phases, name: string, f: () => T): T {
@@ -203,17 +185,8 @@ function tvaeStepProfiler(matrix: TrainingMatrix, rng: Rng) {
       });
       const eps = timed(p, "noise (reparameterisation)", () => normalTensor([B, 128], rng));
       const forward = () => {
-        const { mu, logvar } = encode(encoder, real);
-        const z: tf.Tensor2D = tf.add(tf.mul(eps, tf.exp(tf.mul(logvar, 0.5))), mu);
-        const rec = reconstructionLoss(
-          decode(decoder, z),
-          real,
-          target,
-          decoder.sigma as tf.Tensor1D,
-          layout,
-          2,
-        );
-        return tf.add(rec, klDivergence(mu, logvar)) as tf.Scalar;
+        const { rec, kl } = tvaeLoss(encoder, decoder, real, target, eps, layout, 2);
+        return tf.add(rec, kl) as tf.Scalar;
       };
       tf.tidy(() => timed(p, "forward (encode, decode, loss)", forward));
       const t0 = performance.now();

@@ -19,6 +19,7 @@ import type { MatrixModel } from "../shared/synth/matrix-model.ts";
 import { setSpanGrouping } from "../shared/synth/nn/layout.ts";
 import { usePerValueNoise } from "../shared/synth/nn/random.ts";
 import { TVAE } from "../shared/synth/tvae.ts";
+import { arg, median } from "./lib/args.ts";
 import { loadDataset } from "./lib/dataset-matrix.ts";
 
 interface Variant {
@@ -63,17 +64,6 @@ interface ReferenceRow {
   transformed_dim: number;
   s_per_epoch_median: number;
 }
-
-function arg(args: string[], name: string, fallback: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 type Row = { dataset: string; model: string; variant: string; s_per_epoch_median: number } & Record<
   string,

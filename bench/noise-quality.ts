@@ -12,12 +12,8 @@ import { evaluate } from "../shared/metrics/evaluate.ts";
 import { usePerValueNoise } from "../shared/synth/nn/random.ts";
 import { Synthesizer } from "../shared/synth/synthesizer.ts";
 import { rowCount } from "../shared/data/table.ts";
+import { arg } from "./lib/args.ts";
 import { loadDataset } from "./lib/dataset-matrix.ts";
-
-function arg(args: string[], name: string, fallback: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
-}
 
 const stats = (xs: number[]) => {
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -141,6 +141,32 @@ export function reconstructionLoss(
   return tf.mul(tf.addN(parts), factor / rows);
 }
 
+/**
+ * One training step's loss terms: encode, reparameterise with the noise `eps` (z = mu + eps * sigma),
+ * decode, reconstruction loss and KL (bench/nn-profile.ts times this same forward pass).
+ */
+export function tvaeLoss(
+  encoder: EncoderParams,
+  decoder: DecoderParams,
+  real: tf.Tensor2D,
+  target: tf.Tensor2D,
+  eps: tf.Tensor2D,
+  layout: SpanLayout,
+  factor: number,
+): { rec: tf.Scalar; kl: tf.Scalar } {
+  const { mu, logvar } = encode(encoder, real);
+  const z: tf.Tensor2D = tf.add(tf.mul(eps, tf.exp(tf.mul(logvar, 0.5))), mu);
+  const rec = reconstructionLoss(
+    decode(decoder, z),
+    real,
+    target,
+    decoder.sigma as tf.Tensor1D,
+    layout,
+    factor,
+  );
+  return { rec, kl: klDivergence(mu, logvar) };
+}
+
 /** KL(q(z|x) || N(0, I)) summed over latent dimensions, averaged over rows. */
 export function klDivergence(mu: tf.Tensor2D, logvar: tf.Tensor2D): tf.Scalar {
   const terms = tf.sub(tf.sub(tf.add(logvar, 1), tf.square(mu)), tf.exp(logvar));
@@ -213,17 +239,7 @@ export class TVAE implements MatrixModel {
         const target = tf.tensor2d(t, [n, layout.softmaxWidth]);
         const eps = normalTensor([n, c.embedding_dim], rng);
         const { grads } = tf.variableGrads(() => {
-          const { mu, logvar } = encode(encoder, real);
-          const z: tf.Tensor2D = tf.add(tf.mul(eps, tf.exp(tf.mul(logvar, 0.5))), mu);
-          const rec = reconstructionLoss(
-            decode(decoder, z),
-            real,
-            target,
-            decoder.sigma as tf.Tensor1D,
-            layout,
-            c.loss_factor,
-          );
-          const kl = klDivergence(mu, logvar);
+          const { rec, kl } = tvaeLoss(encoder, decoder, real, target, eps, layout, c.loss_factor);
           kept.push(tf.keep(rec), tf.keep(kl));
           return tf.add(rec, kl);
         }, vars);
