@@ -7,7 +7,11 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const SHARED_DATASETS_DIR = "/work/shared/datasets";
+/** ../shared/datasets next to the repository (the layout), else the machine's copy. */
+export const SHARED_DATASETS_DIR =
+  [fileURLToPath(new URL("../../../shared/datasets", import.meta.url)), "/work/shared/datasets"].find((d) =>
+    existsSync(d),
+  ) ?? "/work/shared/datasets";
 export const FIXTURES_DIR = fileURLToPath(new URL("../fixtures/", import.meta.url));
 /** The tables bench/fixtures/make-fixtures.R writes (R modeldata, via Debian's r-cran-modeldata). */
 export const FIXTURE_DATASETS = ["mlc_churn", "Chicago"] as const;
