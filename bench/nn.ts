@@ -1,10 +1,13 @@
 /**
- * `npm run bench -- nn [--models ctgan,tvae] [--datasets credit_data,wa_churn,CPS1988] [--epochs 4]
- *  [--variants default,stock-matmul-grad,per-span,cpu]`: seconds per epoch of the neural models (median of
- * the epochs after the first, which includes warm-up) on the shared datasets, prepared by the project's
- * transformer under the reference protocol, for tfjs wasm (SIMD) with every speed-up, without each one,
- * and on the pure-JS cpu backend; compared with the Python reference (shared/reference/reference.json).
- * The machine is shared: quote medians, rerun when it is quiet.
+ * `npm run bench -- nn [--models ctgan,tvae] [--datasets credit_data,wa_churn,CPS1988,attrition,mlc_churn,Chicago]
+ *  [--epochs 4] [--rounds 1] [--variants default,no-few-row-grad,per-value-noise,no-issue13,
+ *  stock-matmul-grad,per-span,cpu]`: s/epoch of
+ * the neural models (median of the epochs after the first, which includes warm-up) on the shared datasets
+ * and the wide fixtures (bench/fixtures, made by make-fixtures.R: an error says how when they are missing),
+ * prepared by the project's transformer under the reference protocol, for tfjs wasm (SIMD) with every
+ * speed-up, without each one, and on the pure-JS cpu backend; compared with the Python reference
+ * (shared/reference/reference.json) where it has the table. The machine is shared: quote medians and the
+ * load average, compare variants of one run, rerun when it is quiet.
  */
 import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -14,26 +17,42 @@ import { createRng } from "../shared/random.ts";
 import { CTGAN } from "../shared/synth/ctgan.ts";
 import type { MatrixModel } from "../shared/synth/matrix-model.ts";
 import { setSpanGrouping } from "../shared/synth/nn/layout.ts";
+import { usePerValueNoise } from "../shared/synth/nn/random.ts";
 import { TVAE } from "../shared/synth/tvae.ts";
+import { arg, median } from "./lib/args.ts";
 import { loadDataset } from "./lib/dataset-matrix.ts";
 
 interface Variant {
   name: string;
   backend: "wasm" | "cpu";
   explicitTransposeMatMul: boolean;
+  fewRowInputGradient: boolean;
   groupSpans: boolean;
+  perValueNoise: boolean;
 }
 
+const WASM = {
+  backend: "wasm",
+  explicitTransposeMatMul: true,
+  fewRowInputGradient: true,
+  groupSpans: true,
+  perValueNoise: false,
+} as const;
+
 const VARIANTS: Record<string, Variant> = {
-  default: { name: "default", backend: "wasm", explicitTransposeMatMul: true, groupSpans: true },
+  default: { ...WASM, name: "default" },
+  "no-few-row-grad": { ...WASM, name: "no-few-row-grad", fewRowInputGradient: false },
   "stock-matmul-grad": {
+    ...WASM,
     name: "stock-matmul-grad",
-    backend: "wasm",
     explicitTransposeMatMul: false,
-    groupSpans: true,
+    fewRowInputGradient: false,
   },
-  "per-span": { name: "per-span", backend: "wasm", explicitTransposeMatMul: true, groupSpans: false },
-  cpu: { name: "cpu", backend: "cpu", explicitTransposeMatMul: true, groupSpans: true },
+  "per-span": { ...WASM, name: "per-span", groupSpans: false },
+  "per-value-noise": { ...WASM, name: "per-value-noise", perValueNoise: true },
+  // Both switchable speed-ups of issue 13 off (the tidy read-back and ziggurat changes cannot be switched).
+  "no-issue13": { ...WASM, name: "no-issue13", fewRowInputGradient: false, perValueNoise: true },
+  cpu: { ...WASM, name: "cpu", backend: "cpu" },
 };
 
 interface ReferenceRow {
@@ -46,26 +65,56 @@ interface ReferenceRow {
   s_per_epoch_median: number;
 }
 
-function arg(args: string[], name: string, fallback: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
-}
+type Row = { dataset: string; model: string; variant: string; s_per_epoch_median: number } & Record<
+  string,
+  unknown
+>;
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
+/** Per dataset, model and variant: the median over rounds of s/epoch, CPU s/epoch and sample seconds. */
+function summarise(rows: Row[]) {
+  const keys = [...new Set(rows.map((r) => `${r.dataset}|${r.model}|${r.variant}`))];
+  return keys.map((key) => {
+    const [dataset, model, variant] = key.split("|");
+    const mine = rows.filter((r) => r.dataset === dataset && r.model === model && r.variant === variant);
+    const med = (k: string) => Number(median(mine.map((r) => r[k] as number)).toFixed(3));
+    const ref = mine[0].reference_s_per_epoch as number | null;
+    return {
+      dataset,
+      model,
+      variant,
+      rounds: mine.length,
+      s_per_epoch: med("s_per_epoch_median"),
+      cpu_s_per_epoch: med("cpu_s_per_epoch_median"),
+      sample_s: med("sample_s"),
+      load_avg_1m: mine.map((r) => r.load_avg_1m_at_start),
+      ratio_to_reference: ref === null ? null : Number((med("s_per_epoch_median") / ref).toFixed(3)),
+      cpu_ratio_to_reference: ref === null ? null : Number((med("cpu_s_per_epoch_median") / ref).toFixed(3)),
+    };
+  });
+}
 
 export async function run(args: string[]): Promise<unknown> {
   const models = arg(args, "models", "ctgan,tvae").split(",");
-  const datasets = arg(args, "datasets", "credit_data,wa_churn,CPS1988").split(",");
+  const datasets = arg(args, "datasets", "credit_data,wa_churn,CPS1988,attrition,mlc_churn,Chicago").split(
+    ",",
+  );
   const epochs = Number(arg(args, "epochs", "4"));
   // The pure-JS backend is about 10x slower: fewer epochs (the first is warm-up, the rest give the median).
   const cpuEpochs = Number(arg(args, "cpu-epochs", "2"));
-  const variants = arg(args, "variants", "default,stock-matmul-grad,per-span,cpu")
+  // Rounds run the variants in turn (A B A B ...): on a shared machine the load drifts between runs, and
+  // interleaving spreads that drift over every variant instead of charging it to whichever ran later.
+  const rounds = Number(arg(args, "rounds", "1"));
+  const variants = arg(
+    args,
+    "variants",
+    "default,no-few-row-grad,per-value-noise,stock-matmul-grad,per-span,cpu",
+  )
     .split(",")
-    .map((v) => VARIANTS[v]);
+    .map((v) => {
+      if (VARIANTS[v] === undefined)
+        throw new Error(`unknown variant ${v}: ${Object.keys(VARIANTS).join(", ")}`);
+      return VARIANTS[v];
+    });
   const reference = JSON.parse(
     readFileSync("/work/shared/reference/reference.json", "utf8"),
   ) as ReferenceRow[];
@@ -73,66 +122,75 @@ export async function run(args: string[]): Promise<unknown> {
   for (const name of datasets) {
     const ds = loadDataset(name);
     for (const modelName of models) {
-      const ref = reference.find((r) => r.dataset === name && r.model === modelName && r.epochs === 300);
-      for (const v of variants) {
-        const info = await initNodeBackend({
-          backend: v.backend,
-          explicitTransposeMatMul: v.explicitTransposeMatMul,
-        });
-        setSpanGrouping(v.groupSpans);
-        const n = v.backend === "cpu" ? cpuEpochs : epochs;
-        const model: MatrixModel = modelName === "ctgan" ? new CTGAN({ epochs: n }) : new TVAE({ epochs: n });
-        const times: number[] = [];
-        // CPU seconds of this (single-threaded) process per epoch: close to the quiet-machine wall time even
-        // when other engineers' jobs share the two cores, which inflate the wall time.
-        const cpuTimes: number[] = [];
-        let last = 0;
-        let lastCpu = process.cpuUsage();
-        const load = loadavg()[0];
-        await model.fit(ds.matrix, {
-          rng: createRng(7),
-          onEpoch: (p) => {
-            times.push((p.elapsedMs - last) / 1000);
-            last = p.elapsedMs;
-            const cpu = process.cpuUsage(lastCpu);
-            cpuTimes.push((cpu.user + cpu.system) / 1e6);
-            lastCpu = process.cpuUsage();
-          },
-        });
-        const t0 = performance.now();
-        await model.sampleMatrix(ds.matrix.rows, createRng(8));
-        const sampleSeconds = (performance.now() - t0) / 1000;
-        model.dispose();
-        const sPerEpoch = median(times.slice(1));
-        const row = {
-          dataset: name,
-          model: modelName,
-          variant: v.name,
-          backend: info.backend,
-          simd: info.simd,
-          rows_fit: ds.matrix.rows,
-          width: ds.matrix.width,
-          transformer_s: Number(ds.transformerSeconds.toFixed(3)),
-          epochs: n,
-          epoch_seconds: times.map((t) => Number(t.toFixed(3))),
-          s_per_epoch_median: Number(sPerEpoch.toFixed(3)),
-          cpu_s_per_epoch_median: Number(median(cpuTimes.slice(1)).toFixed(3)),
-          sample_s: Number(sampleSeconds.toFixed(3)),
-          load_avg_1m_at_start: Number(load.toFixed(2)),
-          reference_s_per_epoch: ref?.s_per_epoch_median ?? null,
-          reference_rows_fit: ref?.rows_fit ?? null,
-          reference_width: ref?.transformed_dim ?? null,
-          ratio_to_reference: ref ? Number((sPerEpoch / ref.s_per_epoch_median).toFixed(3)) : null,
-          cpu_ratio_to_reference: ref
-            ? Number((median(cpuTimes.slice(1)) / ref.s_per_epoch_median).toFixed(3))
-            : null,
-          tensors_after: tf.memory().numTensors,
-        };
-        process.stderr.write(`${JSON.stringify(row)}\n`);
-        results.push(row);
-      }
+      // Per-epoch figures: the 300-epoch run where there is one (attrition's reference ran 100).
+      const refs = reference.filter((r) => r.dataset === name && r.model === modelName);
+      const ref = refs.find((r) => r.epochs === 300) ?? refs[0];
+      for (let round = 0; round < rounds; round++)
+        for (const v of variants) {
+          const info = await initNodeBackend({
+            backend: v.backend,
+            explicitTransposeMatMul: v.explicitTransposeMatMul,
+            fewRowInputGradient: v.fewRowInputGradient,
+          });
+          setSpanGrouping(v.groupSpans);
+          usePerValueNoise(v.perValueNoise);
+          const n = v.backend === "cpu" ? cpuEpochs : epochs;
+          const model: MatrixModel =
+            modelName === "ctgan" ? new CTGAN({ epochs: n }) : new TVAE({ epochs: n });
+          const times: number[] = [];
+          // CPU seconds of this (single-threaded) process per epoch: close to the quiet-machine wall time even
+          // when other engineers' jobs share the two cores, which inflate the wall time.
+          const cpuTimes: number[] = [];
+          let last = 0;
+          let lastCpu = process.cpuUsage();
+          const load = loadavg()[0];
+          await model.fit(ds.matrix, {
+            rng: createRng(7),
+            onEpoch: (p) => {
+              times.push((p.elapsedMs - last) / 1000);
+              last = p.elapsedMs;
+              const cpu = process.cpuUsage(lastCpu);
+              cpuTimes.push((cpu.user + cpu.system) / 1e6);
+              lastCpu = process.cpuUsage();
+            },
+          });
+          const t0 = performance.now();
+          await model.sampleMatrix(ds.matrix.rows, createRng(8));
+          const sampleSeconds = (performance.now() - t0) / 1000;
+          model.dispose();
+          const sPerEpoch = median(times.slice(1));
+          const row = {
+            dataset: name,
+            model: modelName,
+            variant: v.name,
+            round,
+            backend: info.backend,
+            simd: info.simd,
+            rows_fit: ds.matrix.rows,
+            width: ds.matrix.width,
+            transformer_s: Number(ds.transformerSeconds.toFixed(3)),
+            epochs: n,
+            epoch_seconds: times.map((t) => Number(t.toFixed(3))),
+            s_per_epoch_median: Number(sPerEpoch.toFixed(3)),
+            cpu_s_per_epoch_median: Number(median(cpuTimes.slice(1)).toFixed(3)),
+            sample_s: Number(sampleSeconds.toFixed(3)),
+            load_avg_1m_at_start: Number(load.toFixed(2)),
+            reference_s_per_epoch: ref?.s_per_epoch_median ?? null,
+            reference_epochs: ref?.epochs ?? null,
+            reference_rows_fit: ref?.rows_fit ?? null,
+            reference_width: ref?.transformed_dim ?? null,
+            ratio_to_reference: ref ? Number((sPerEpoch / ref.s_per_epoch_median).toFixed(3)) : null,
+            cpu_ratio_to_reference: ref
+              ? Number((median(cpuTimes.slice(1)) / ref.s_per_epoch_median).toFixed(3))
+              : null,
+            tensors_after: tf.memory().numTensors,
+          };
+          process.stderr.write(`${JSON.stringify(row)}\n`);
+          results.push(row);
+        }
     }
   }
   setSpanGrouping(true);
-  return { cpus: cpus().length, results };
+  usePerValueNoise(false);
+  return { cpus: cpus().length, rounds, summary: summarise(results as Row[]), results };
 }

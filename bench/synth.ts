@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- synth [--epochs N] [--datasets a,b] [--models m,n]`: per model x shared dataset, the
+ * `npm run bench -- synth [--epochs N] [--datasets a,b] [--models m,n]`: per model x dataset (shared and wide fixtures), the
  * transformer seconds, seconds per epoch (median), total fit, sample seconds (full row count, inverse
  * transform included), peak RSS and quality, beside the Python reference's figures and our/their ratios
  * (below 1 is better for times and memory). Each run is its own process so peak RSS is that run's.

@@ -1,17 +1,15 @@
 /**
- * Training matrices of the shared datasets under the reference protocol (shared/reference/README.md): column
+ * Training matrices of the shared datasets (and the wide bench fixtures) under the reference protocol (shared/reference/README.md): column
  * types from the .meta.json, rows with a missing number dropped, a seeded 70% split, then the project's
  * reversible transformer (shared/synth/transformer). Node-only (reads files).
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Cell, Table } from "../../shared/data/table.ts";
 import type { TableMetadata } from "../../shared/data/metadata.ts";
 import { createRng, permutation } from "../../shared/random.ts";
 import type { TrainingMatrix } from "../../shared/synth/matrix-model.ts";
 import { DataTransformer } from "../../shared/synth/transformer/transformer.ts";
-
-export const DATASETS_DIR = "/work/shared/datasets";
+import { datasetFiles } from "./dataset-files.ts";
 
 interface DatasetMeta {
   column_types: Record<string, "numerical" | "categorical" | "datetime" | "id">;
@@ -60,8 +58,9 @@ export interface PreparedDataset {
 }
 
 export function loadDataset(name: string, seed = 0): PreparedDataset {
-  const meta = JSON.parse(readFileSync(join(DATASETS_DIR, `${name}.meta.json`), "utf8")) as DatasetMeta;
-  const { header, rows } = parseCsv(readFileSync(join(DATASETS_DIR, `${name}.csv`), "utf8"));
+  const files = datasetFiles(name);
+  const meta = JSON.parse(readFileSync(files.meta, "utf8")) as DatasetMeta;
+  const { header, rows } = parseCsv(readFileSync(files.csv, "utf8"));
   const numeric = header.map((h) => meta.column_types[h] === "numerical");
   const kept = rows.filter(
     (r) => r.length === header.length && numeric.every((isNum, j) => !isNum || r[j] !== null),

@@ -3,22 +3,19 @@
  * the dataset's .meta.json (every categorical, 0/1 flags included, is discrete), rows with a missing number
  * dropped, a seeded 70/30 split stratified on the target for classification. Read through shared/data.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadTable } from "../../shared/data/load.ts";
 import type { Table } from "../../shared/data/table.ts";
 import { takeRows } from "../../shared/data/table.ts";
 import type { TableMetadata } from "../../shared/data/metadata.ts";
 import { createRng, permutation } from "../../shared/random.ts";
+import { datasetFiles, FIXTURE_DATASETS, SHARED_DATASETS_DIR } from "./dataset-files.ts";
 
-/** ../shared/datasets next to the repository (the issue's layout), else the machine's copy. */
-export const DATASETS_DIR =
-  [fileURLToPath(new URL("../../../shared/datasets", import.meta.url)), "/work/shared/datasets"].find((d) =>
-    existsSync(d),
-  ) ?? "/work/shared/datasets";
+export const DATASETS_DIR = SHARED_DATASETS_DIR;
 export const REFERENCE_JSON = join(DATASETS_DIR, "..", "reference", "reference.json");
-export const DATASETS = ["penguins", "credit_data", "wa_churn", "CPS1988"];
+/** The shared tables, then the wide fixtures (bench/fixtures/make-fixtures.R; an error says how if missing). */
+export const DATASETS = ["penguins", "credit_data", "wa_churn", "CPS1988", "attrition", ...FIXTURE_DATASETS];
 
 interface DatasetMeta {
   rows: number;
@@ -38,7 +35,8 @@ export interface ProtocolDataset {
 }
 
 export async function loadProtocolDataset(name: string, seed = 0): Promise<ProtocolDataset> {
-  const meta = JSON.parse(readFileSync(join(DATASETS_DIR, `${name}.meta.json`), "utf8")) as DatasetMeta;
+  const files = datasetFiles(name);
+  const meta = JSON.parse(readFileSync(files.meta, "utf8")) as DatasetMeta;
   const declared: TableMetadata = {
     columns: Object.entries(meta.column_types).map(([column, type]) => ({
       name: column,
@@ -52,7 +50,7 @@ export async function loadProtocolDataset(name: string, seed = 0): Promise<Proto
               : "categorical",
     })),
   };
-  const { table, metadata } = await loadTable(readFileSync(join(DATASETS_DIR, `${name}.csv`)), {
+  const { table, metadata } = await loadTable(readFileSync(files.csv), {
     fileName: `${name}.csv`,
     metadata: declared,
   });

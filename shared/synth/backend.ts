@@ -29,6 +29,8 @@ export const backendOptionsSchema = z
     fallback: z.boolean().default(true),
     /** Explicit-transpose BatchMatMul gradient (see nn/gradients.ts); off only to measure it. */
     explicitTransposeMatMul: z.boolean().default(true),
+    /** Few-row input gradient as transpose(W·dYᵀ) (see nn/gradients.ts); off only to measure. */
+    fewRowInputGradient: z.boolean().default(true),
   })
   .strict();
 
@@ -77,7 +79,10 @@ async function trySetBackend(name: string): Promise<string | undefined> {
 /** Selects (and on first use initialises) the backend; idempotent, cheap when nothing changes. */
 export async function initBackend(options: BackendOptions = {}): Promise<BackendInfo> {
   const parsed = backendOptionsSchema.parse(options);
-  registerSynthGradients({ explicitTransposeMatMul: parsed.explicitTransposeMatMul });
+  registerSynthGradients({
+    explicitTransposeMatMul: parsed.explicitTransposeMatMul,
+    fewRowInputGradient: parsed.fewRowInputGradient,
+  });
   let fallbackReason: string | undefined;
   if (parsed.backend === "wasm") {
     if (tf.getBackend() === "wasm") return { backend: "wasm", simd: await wasmSimd() };

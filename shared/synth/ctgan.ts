@@ -333,7 +333,9 @@ export class CTGAN implements MatrixModel {
     const out = new Float32Array(steps * batch * layout.width);
     for (let s = 0; s < steps; s++) {
       // Whole batches, like the reference: unconditional batches are normalised with their own statistics.
-      const values = tf.tidy(() => {
+      // The batch is read back outside tf.tidy: a tidy returning the Float32Array walks it element by
+      // element looking for tensors to keep, which took longer than generating the batch.
+      const activated = tf.tidy(() => {
         const z = normalTensor([batch, this.config.embedding_dim], rng);
         let input = z;
         if (layout.condWidth > 0) {
@@ -349,9 +351,10 @@ export class CTGAN implements MatrixModel {
         // level up for that reason): conditional batches are normalised with the running statistics.
         const norm = fixed === undefined ? "batch" : "running";
         const logits = generate(t.generator, input, norm);
-        return activateSpans(logits, layout, gumbel, GUMBEL_TAU).dataSync() as Float32Array;
+        return activateSpans(logits, layout, gumbel, GUMBEL_TAU);
       });
-      out.set(values, s * batch * layout.width);
+      out.set(activated.dataSync() as Float32Array, s * batch * layout.width);
+      activated.dispose();
       if (s % 20 === 19) await new Promise((resolve) => setTimeout(resolve, 0));
     }
     return fromInternal(out, rows, layout);

@@ -23,7 +23,8 @@ import { runEpochs } from "./nn/epochs.ts";
 import { initLinear, linear, type LinearParams } from "./nn/layers.ts";
 import { buildLayout, fromInternal, spanCrossEntropySum, toInternal, type SpanLayout } from "./nn/layout.ts";
 import { ParamSet } from "./nn/params.ts";
-import { normalTensor } from "./nn/random.ts";
+import { isPerValueNoise, normalTensor } from "./nn/random.ts";
+import { fillNormal } from "./nn/ziggurat.ts";
 import { columnsSchema, weightsSchema } from "./nn/state-schema.ts";
 import { resolveBatchSize, TVAE_MIN_STEPS_PER_EPOCH } from "./nn/batch.ts";
 import { parseConfig, validateMatrix, validateRowCount } from "./nn/validate.ts";
@@ -140,6 +141,32 @@ export function reconstructionLoss(
   return tf.mul(tf.addN(parts), factor / rows);
 }
 
+/**
+ * One training step's loss terms: encode, reparameterise with the noise `eps` (z = mu + eps * sigma),
+ * decode, reconstruction loss and KL (bench/nn-profile.ts times this same forward pass).
+ */
+export function tvaeLoss(
+  encoder: EncoderParams,
+  decoder: DecoderParams,
+  real: tf.Tensor2D,
+  target: tf.Tensor2D,
+  eps: tf.Tensor2D,
+  layout: SpanLayout,
+  factor: number,
+): { rec: tf.Scalar; kl: tf.Scalar } {
+  const { mu, logvar } = encode(encoder, real);
+  const z: tf.Tensor2D = tf.add(tf.mul(eps, tf.exp(tf.mul(logvar, 0.5))), mu);
+  const rec = reconstructionLoss(
+    decode(decoder, z),
+    real,
+    target,
+    decoder.sigma as tf.Tensor1D,
+    layout,
+    factor,
+  );
+  return { rec, kl: klDivergence(mu, logvar) };
+}
+
 /** KL(q(z|x) || N(0, I)) summed over latent dimensions, averaged over rows. */
 export function klDivergence(mu: tf.Tensor2D, logvar: tf.Tensor2D): tf.Scalar {
   const terms = tf.sub(tf.sub(tf.add(logvar, 1), tf.square(mu)), tf.exp(logvar));
@@ -212,17 +239,7 @@ export class TVAE implements MatrixModel {
         const target = tf.tensor2d(t, [n, layout.softmaxWidth]);
         const eps = normalTensor([n, c.embedding_dim], rng);
         const { grads } = tf.variableGrads(() => {
-          const { mu, logvar } = encode(encoder, real);
-          const z: tf.Tensor2D = tf.add(tf.mul(eps, tf.exp(tf.mul(logvar, 0.5))), mu);
-          const rec = reconstructionLoss(
-            decode(decoder, z),
-            real,
-            target,
-            decoder.sigma as tf.Tensor1D,
-            layout,
-            c.loss_factor,
-          );
-          const kl = klDivergence(mu, logvar);
+          const { rec, kl } = tvaeLoss(encoder, decoder, real, target, eps, layout, c.loss_factor);
           kept.push(tf.keep(rec), tf.keep(kl));
           return tf.add(rec, kl);
         }, vars);
@@ -271,14 +288,18 @@ export class TVAE implements MatrixModel {
     const out = new Float32Array(rows * width);
     for (let start = 0; start < rows; start += batch) {
       const n = Math.min(batch, rows - start);
-      const raw = tf.tidy(
-        () => decode(t.decoder, normalTensor([n, this.config.embedding_dim], rng)).dataSync() as Float32Array,
-      );
+      // Read back outside tf.tidy, which would walk a returned Float32Array element by element.
+      const decoded = tf.tidy(() => decode(t.decoder, normalTensor([n, this.config.embedding_dim], rng)));
+      const raw = decoded.dataSync() as Float32Array;
+      decoded.dispose();
+      // The sigma noise of the batch in one bulk draw (per value, the Rng's Box-Muller, to measure it).
+      const noise = isPerValueNoise() ? null : fillNormal(new Float32Array(n * tanhCount), rng);
       for (let i = 0; i < n; i++) {
         const src = i * width;
         const dst = (start + i) * width;
         for (let j = 0; j < tanhCount; j++) {
-          const v = Math.tanh(raw[src + j]) + sigma[j] * rng.normal();
+          const e = noise === null ? rng.normal() : noise[i * tanhCount + j];
+          const v = Math.tanh(raw[src + j]) + sigma[j] * e;
           out[dst + j] = Math.min(1, Math.max(-1, v));
         }
         for (const b of layout.blocks) {

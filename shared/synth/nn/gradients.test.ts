@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initNodeBackend } from "../../../cli/tf-backend.ts";
 import { createRng } from "../../random.ts";
 import { buildDiscriminator, gradientPenalty } from "../ctgan.ts";
-import { useExplicitTransposeMatMulGradient } from "./gradients.ts";
+import { useExplicitTransposeMatMulGradient, useFewRowInputGradient } from "./gradients.ts";
 import { ParamSet } from "./params.ts";
 
 describe.each(["wasm", "cpu"] as const)("gradients on the %s backend", (backend) => {
@@ -94,6 +94,37 @@ describe.each(["wasm", "cpu"] as const)("gradients on the %s backend", (backend)
       tf.dispose([...stock, ...ours]);
     }
     tf.dispose([a, b, w, ...cases.flatMap(([, , x, y]) => [x, y])]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("computes a few-row input gradient as transpose(W·dYᵀ) with exactly the same values as dY·Wᵀ", () => {
+    const before = tf.memory().numTensors;
+    const rng = createRng(5);
+    const rand = (r: number, c: number) =>
+      tf.tensor2d(
+        Float32Array.from({ length: r * c }, () => rng.normal()),
+        [r, c],
+      );
+    // 3 rows through a 40 -> 8 layer: the shape of the critic's packed rows, where the rule switches.
+    const x = rand(3, 40);
+    const w = rand(40, 8);
+    const target = rand(3, 8);
+    const f = (p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.square(tf.sub(tf.matMul(p, q), target)));
+    // Second order too (the gradient penalty differentiates the input gradient).
+    const penalty = (q: tf.Tensor) => tf.sum(tf.square(tf.grad((p: tf.Tensor) => f(p, q))(x)));
+    useFewRowInputGradient(false);
+    const plain = [...tf.grads(f)([x, w]), tf.grad(penalty)(w)];
+    useFewRowInputGradient(true);
+    const fewRow = [...tf.grads(f)([x, w]), tf.grad(penalty)(w)];
+    for (let k = 0; k < plain.length; k++) {
+      expect(fewRow[k].shape).toEqual(plain[k].shape);
+      expect(Array.from(fewRow[k].dataSync())).toEqual(Array.from(plain[k].dataSync()));
+    }
+    // And both are the gradient: d/dx of sum((xw - t)^2) is 2 (xw - t) wᵀ.
+    const expected = tf.tidy(() => tf.mul(tf.matMul(tf.sub(tf.matMul(x, w), target), w, false, true), 2));
+    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(expected, fewRow[0]))).dataSync()[0]);
+    expect(diff).toBeLessThan(1e-4);
+    tf.dispose([x, w, target, expected, ...plain, ...fewRow]);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -6,6 +6,7 @@
  * Following Doornik (2005), the layer index and the value use disjoint bits of the 32-bit draw.
  */
 import type { Rng } from "../../random.ts";
+import { fillUint32 } from "./bits.ts";
 
 const LAYERS = 128;
 /** Start of the tail and area of each layer, for 128 layers (Marsaglia & Tsang's constants). */
@@ -64,27 +65,17 @@ function slow(value: number, layer: number, rng: Rng): number {
 }
 
 /**
- * Fills `out` with independent N(0, 1) draws. The bulk of the 32-bit draws come from a local sfc32 stream
- * (the generator of shared/random.ts) seeded with 128 bits from `rng` and kept in local variables: calling
- * the Rng object per value costs more than the ziggurat itself. Deterministic given `rng`'s state.
+ * Fills `out` with independent N(0, 1) draws, the bulk of the 32-bit draws from fillUint32's local stream
+ * (the rare slow path draws from `rng` itself). Deterministic given `rng`'s state.
  */
 export function fillNormal(out: Float32Array, rng: Rng): Float32Array {
-  let a = rng.uint32();
-  let b = rng.uint32();
-  let c = rng.uint32();
-  let d = rng.uint32() | 1;
-  for (let i = 0; i < out.length + 12; i++) {
-    const u = (((a + b) >>> 0) + d) >>> 0;
-    d = (d + 1) >>> 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) >>> 0;
-    c = ((c << 21) | (c >>> 11)) >>> 0;
-    c = (c + u) >>> 0;
-    // The first 12 outputs only mix the seed (as createRng does).
-    if (i < 12) continue;
+  const bits = new Int32Array(out.length);
+  fillUint32(new Uint32Array(bits.buffer), rng);
+  for (let i = 0; i < out.length; i++) {
+    const u = bits[i];
     const iz = u & (LAYERS - 1);
-    const j = (u | 0) >> 7;
-    out[i - 12] = (j < 0 ? -j : j) < kn[iz] ? j * wn[iz] : slow(j, iz, rng);
+    const j = u >> 7;
+    out[i] = (j < 0 ? -j : j) < kn[iz] ? j * wn[iz] : slow(j, iz, rng);
   }
   return out;
 }
