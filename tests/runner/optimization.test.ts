@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { mintAccessToken } from "../../shared/platform/jwt-mint.ts";
 import {
   completions,
@@ -53,9 +53,24 @@ const runStatus = async (runId: string) =>
 
 const KINDS = { RUNNER_KINDS: "optimization_trial" };
 
+// A test that fails midway must not leave its runners claiming the next test's trials.
+type RunnerProc = Awaited<ReturnType<typeof p.startRunner>>;
+let live: RunnerProc[] = [];
+const tracked = (runners: RunnerProc[]) => {
+  live.push(...runners);
+  return runners;
+};
+afterEach(async () => {
+  for (const r of live) r.kill("SIGTERM");
+  await Promise.all(live.map((r) => r.exited));
+  live = [];
+});
+
 describe("a study over several runners", () => {
   it("3 runners complete 6 TVAE trials of one study: distinct proposals, none run twice, best one call from a generation", async () => {
-    const runners = await Promise.all([p.startRunner(KINDS), p.startRunner(KINDS), p.startRunner(KINDS)]);
+    const runners = tracked(
+      await Promise.all([p.startRunner(KINDS), p.startRunner(KINDS), p.startRunner(KINDS)]),
+    );
     const started = await api("POST", "/optimization/start", {
       dataset_id: owner.datasetId,
       model: "tvae",
@@ -112,7 +127,7 @@ describe("a study over several runners", () => {
   }, 300_000);
 
   it("stop mid-study: queued trials canceled, the running ones aborted by their runners, the run canceled", async () => {
-    const runners = await Promise.all([p.startRunner(KINDS), p.startRunner(KINDS)]);
+    const runners = tracked(await Promise.all([p.startRunner(KINDS), p.startRunner(KINDS)]));
     const started = await api("POST", "/optimization/start", {
       dataset_id: owner.datasetId,
       model: "tvae",

@@ -183,14 +183,23 @@ async function startStudy(deps: AppDeps, user: VerifiedUser, body: StartBody) {
   } catch (error) {
     throw fromInsertError(error) ?? error;
   }
-  // The first proposals (a runner's sweep would make them too, should this fail).
-  const proposed = await asService(deps, "api: first proposals of an optimisation study", (tx) =>
-    proposeTrials(tx, created.id),
-  );
+  // The first proposals (a runner's sweep would make them too, should this fail). A runner's sweep may
+  // also get there first, between the insert and this call: the answer counts the run's queued trials,
+  // whoever proposed them.
+  const queued = await asService(deps, "api: first proposals of an optimisation study", async (tx) => {
+    await proposeTrials(tx, created.id);
+    const row = await tx
+      .selectFrom("optimization_trials")
+      .select((eb) => eb.fn.countAll<string>().as("n"))
+      .where("run_id", "=", created.id)
+      .where("status", "=", "queued")
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  });
   return {
     id: created.id,
     status: created.status as "queued" | "pending_approval",
-    trials_queued: proposed?.queued ?? 0,
+    trials_queued: queued,
   };
 }
 
