@@ -15,44 +15,51 @@ describe("warm job workers", () => {
     expect(idleWorkers().length).toBe(0);
   });
 
-  it("hands the booted worker to the next job, boots its replacement, and runs the job in it", async () => {
+  it("hands the booted worker to the next job, boots its replacement when that job's worker exits", async () => {
     acquireWarmWorker(512 * MB);
-    expect(idleWorkers().length).toBe(1);
+    const [warm] = idleWorkers();
     const first = takeWorker(512 * MB);
-    // The replacement is booting already, for the job after this one.
-    expect(idleWorkers().length).toBe(1);
-    const second = takeWorker(512 * MB);
-    expect(second).not.toBe(first);
-    await Promise.all([first.terminate(), second.terminate()]);
+    expect(first).toBe(warm);
+    // Nothing boots while the job runs; the replacement starts once its worker is gone.
+    expect(idleWorkers()).toEqual([]);
+    await first.terminate();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(idleWorkers()).toHaveLength(1);
+    expect(idleWorkers()[0]).not.toBe(first);
 
     // A job through runInWorker gets the warm worker (onStart sees it) and its result as ever.
+    const next = idleWorkers()[0];
     let used: Worker | undefined;
     const result = await runInWorker(
       { kind: "dataset", bytes: await penguins(), fileName: "penguins.csv", format: "csv" },
       { memoryBytes: 512 * MB, onStart: (w) => (used = w) },
     );
     expect(result.row_count).toBe(344);
-    expect(used).toBeDefined();
+    expect(used).toBe(next);
     await releaseWarmWorker(512 * MB);
-    expect(idleWorkers().length).toBe(0);
+    expect(idleWorkers()).toEqual([]);
   }, 60_000);
 
   it("keeps one idle worker per heap cap and boots a new one for another cap", async () => {
     acquireWarmWorker(512 * MB);
     acquireWarmWorker(512 * MB);
-    expect(idleWorkers().length).toBe(1);
+    expect(idleWorkers()).toHaveLength(1);
     const other = takeWorker(256 * MB);
-    expect(idleWorkers().length).toBe(1);
+    expect(idleWorkers()).toHaveLength(1);
     await other.terminate();
+    // No one holds the 256 MB pool: that worker's exit boots nothing.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(idleWorkers()).toHaveLength(1);
     // Two runners hold the pool: the first release keeps it warm, the second empties it.
     await releaseWarmWorker(512 * MB);
-    expect(idleWorkers().length).toBe(1);
+    expect(idleWorkers()).toHaveLength(1);
     await releaseWarmWorker(512 * MB);
-    expect(idleWorkers().length).toBe(0);
-    // Without a holder, a job's worker is booted for it and none is kept.
+    expect(idleWorkers()).toEqual([]);
+    // Without a holder, a job's worker is booted for it and none is kept, even after it exits.
     const cold = takeWorker(512 * MB);
-    expect(idleWorkers().length).toBe(0);
     await cold.terminate();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(idleWorkers()).toEqual([]);
   }, 60_000);
 
   it("forgets an idle worker that dies, and the next job boots its own", async () => {
@@ -65,8 +72,10 @@ describe("warm job workers", () => {
     expect(idleWorkers()).toEqual([]);
     const next = takeWorker(512 * MB);
     expect(next).not.toBe(idle);
-    expect(idleWorkers()).toHaveLength(1);
     await next.terminate();
+    await new Promise((resolve) => setImmediate(resolve));
+    // That job's worker exited: the pool is warm again.
+    expect(idleWorkers()).toHaveLength(1);
     await releaseWarmWorker(512 * MB);
   }, 60_000);
 });

@@ -3,8 +3,8 @@ import { Worker } from "node:worker_threads";
 /**
  * Job worker threads booted ahead of their job. A fresh worker spends seconds before it computes anything:
  * tsx transpiles and Node links the engine's module graph (tfjs, the readers, the metrics) in every new
- * thread. A runner that keeps one booted worker per slot idle hands it the next job at once and boots the
- * replacement while that job runs, so a small job (validating an upload, a copula) no longer waits for it.
+ * thread. A runner that keeps one booted worker idle hands it the next job at once and boots the
+ * replacement when that job is done, so a small job (validating an upload, a copula) no longer waits for it.
  * Each job still gets a worker of its own, used once and then terminated: no state crosses jobs.
  *
  * An idle worker is unref'd (it never keeps the process alive) and is dropped if it fails or exits before it
@@ -59,7 +59,11 @@ function refill(memoryBytes: number | undefined): void {
   idle.push(entry);
 }
 
-/** A worker for one job: a booted one when there is one, else a new one; then the next one boots. */
+/**
+ * A worker for one job: a booted one when there is one, else a new one. Its replacement boots when the job's
+ * worker exits, not while the job runs: a boot is seconds of CPU, and taken from a running job (or from the
+ * worker the next job is still booting) it slows both.
+ */
 export function takeWorker(memoryBytes: number | undefined): Worker {
   const at = idle.findIndex((i) => i.memoryBytes === memoryBytes);
   let worker: Worker;
@@ -70,7 +74,7 @@ export function takeWorker(memoryBytes: number | undefined): Worker {
     entry.worker.ref();
     worker = entry.worker;
   }
-  refill(memoryBytes);
+  worker.once("exit", () => refill(memoryBytes));
   return worker;
 }
 
