@@ -8,8 +8,7 @@ import { createRunnerHttp } from "./http.ts";
 import { createRunnerDb } from "./pg-db.ts";
 import { createRunner, type Runner } from "./runner.ts";
 import type { JobKind } from "./config.ts";
-import { warmWorkerPool } from "./warm-workers.ts";
-import { createStudyHooks } from "./studies.ts";
+import { configuredRunnerDeps } from "./configured-deps.ts";
 
 export interface RunnerProcess {
   runner: Runner;
@@ -50,8 +49,7 @@ export async function startRunnerProcess(
     logger,
     clock: options.clock ?? systemClock,
     execute: options.execute,
-    ...(config.kinds.includes("optimization_trial") ? { studies: createStudyHooks(db, logger) } : {}),
-    ...(config.warmWorkers ? { workers: warmWorkerPool } : {}),
+    ...configuredRunnerDeps(config, db, logger),
   });
   const app = createRunnerHttp(runner, { webhookSecret: config.webhookSecret, logger });
   const server = await new Promise<ServerType>((resolve) => {

@@ -10,8 +10,7 @@ import { createLogger, type Logger } from "../../shared/platform/logger.ts";
 import { loadRunnerConfig } from "../../training-runner/config.ts";
 import { defaultExecutors } from "../../training-runner/executors.ts";
 import { createRunner, type Runner } from "../../training-runner/runner.ts";
-import { createStudyHooks } from "../../training-runner/studies.ts";
-import { warmWorkerPool } from "../../training-runner/warm-workers.ts";
+import { configuredRunnerDeps } from "../../training-runner/configured-deps.ts";
 import { createLocalDeps } from "../api/local-deps.ts";
 import { authRoutes } from "../auth/auth-routes.ts";
 import type { LocalDatabase } from "../db/local-database.ts";
@@ -156,11 +155,7 @@ async function started(
         clock: systemClock,
         execute: defaultExecutors(),
         listen: database.listen,
-        // Without the study hooks a study started here would stop after its first proposals.
-        ...(config.kinds.includes("optimization_trial")
-          ? { studies: createStudyHooks(database.db, logger) }
-          : {}),
-        ...(config.warmWorkers ? { workers: warmWorkerPool } : {}),
+        ...configuredRunnerDeps(config, database.db, logger),
       }),
     );
   }
