@@ -29,15 +29,9 @@ function splitmix32(seed: number): () => number {
   };
 }
 
-export function createRng(seed: number): Rng {
-  const init = splitmix32(seed);
-  let a = init();
-  let b = init();
-  let c = init();
-  let d = init();
-  let spare: number | null = null;
-
-  const uint32 = (): number => {
+/** The raw sfc32 stream from a 128-bit state (its outputs as they come, no warm-up). */
+export function sfc32(a: number, b: number, c: number, d: number): () => number {
+  return () => {
     const t = (((a + b) >>> 0) + d) >>> 0;
     d = (d + 1) >>> 0;
     a = b ^ (b >>> 9);
@@ -46,6 +40,12 @@ export function createRng(seed: number): Rng {
     c = (c + t) >>> 0;
     return t;
   };
+}
+
+export function createRng(seed: number): Rng {
+  const init = splitmix32(seed);
+  const uint32 = sfc32(init(), init(), init(), init());
+  let spare: number | null = null;
   for (let i = 0; i < 12; i++) uint32();
 
   const next = (): number => uint32() / 4294967296;

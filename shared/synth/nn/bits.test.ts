@@ -1,25 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { createRng } from "../../random.ts";
+import { createRng, sfc32 } from "../../random.ts";
 import { fillUint32 } from "./bits.ts";
 
-/** sfc32 as shared/random.ts writes it (unsigned arithmetic), seeded as fillUint32 seeds it. */
+/** shared/random.ts's sfc32 (unsigned arithmetic), seeded and warmed up as fillUint32 does it. */
 function reference(n: number, seed: number): number[] {
   const rng = createRng(seed);
-  let a = rng.uint32();
-  let b = rng.uint32();
-  let c = rng.uint32();
-  let d = (rng.uint32() | 1) >>> 0;
-  const out: number[] = [];
-  for (let i = 0; i < n + 12; i++) {
-    const t = (((a + b) >>> 0) + d) >>> 0;
-    d = (d + 1) >>> 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) >>> 0;
-    c = ((c << 21) | (c >>> 11)) >>> 0;
-    c = (c + t) >>> 0;
-    if (i >= 12) out.push(t);
-  }
-  return out;
+  const next = sfc32(rng.uint32(), rng.uint32(), rng.uint32(), (rng.uint32() | 1) >>> 0);
+  for (let i = 0; i < 12; i++) next();
+  return Array.from({ length: n }, next);
 }
 
 describe("fillUint32", () => {
