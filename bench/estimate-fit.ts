@@ -29,6 +29,7 @@ import {
   warmupFeatures,
   type EstimateModel,
 } from "../shared/synth/estimate.ts";
+import { median } from "./lib/args.ts";
 
 const RESULTS = new URL("./results/", import.meta.url);
 const OUT = new URL("estimate-coefficients.json", RESULTS);
@@ -140,12 +141,6 @@ interface NnRow {
 
 const read = <T>(name: string): { date: string; result: T } =>
   JSON.parse(readFileSync(new URL(name, RESULTS), "utf8")) as { date: string; result: T };
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /**
  * One record per case measured in several passes: the least time of the passes the machine was not too

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { arg } from "./lib/args.ts";
 
 /**
  * `npm run bench -- tuning-study [--trials 15] [--datasets credit_data,wa_churn] [--models tvae,ctgan]`:
@@ -98,13 +99,9 @@ async function study(
 const cpu = (t: Trial) => t.fit_cpu_s ?? t.fit_s;
 
 export async function run(args: string[]) {
-  const flag = (name: string, fallback: string) => {
-    const at = args.indexOf(`--${name}`);
-    return at >= 0 ? args[at + 1] : fallback;
-  };
-  const trials = Number(flag("trials", "15"));
-  const datasets = flag("datasets", "credit_data,wa_churn").split(",");
-  const models = flag("models", "tvae,ctgan").split(",") as Model[];
+  const trials = Number(arg(args, "trials", "15"));
+  const datasets = arg(args, "datasets", "credit_data,wa_churn").split(",");
+  const models = arg(args, "models", "tvae,ctgan").split(",") as Model[];
   const reference = JSON.parse(await readFile(REFERENCE, "utf8")) as {
     dataset: string;
     model: string;

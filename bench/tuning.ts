@@ -9,19 +9,9 @@ import { ACQUISITIONS, type AcquisitionKind } from "../shared/tuning/acquisition
 import { createOptimizer, type Method } from "../shared/tuning/optimizer.ts";
 import { parseSpace } from "../shared/tuning/space.ts";
 import { relativeGap, TEST_FUNCTIONS, type TestFunction } from "../shared/tuning/test-functions.ts";
+import { arg, median } from "./lib/args.ts";
 
 const TARGET_GAP = 0.01;
-
-function arg(args: string[], name: string, fallback: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
-}
-
-const median = (v: number[]): number => {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 interface RunResult {
   evalsToTarget: number | null;
