@@ -83,6 +83,7 @@ export function createRunner(config: RunnerConfig, deps: RunnerDeps): Runner {
   const listenAppName = `synth-runner-listen:${config.runnerId}`.slice(0, 63);
   // Each job's share of the runner's memory: its worker's heap cap, so also the warm worker's.
   const claimMemoryMb = Math.floor(config.memoryMb / config.concurrency);
+  const claimMemoryBytes = claimMemoryMb * 2 ** 20;
   let holdingWorkers = false;
 
   let stopping = false;
@@ -430,7 +431,7 @@ export function createRunner(config: RunnerConfig, deps: RunnerDeps): Runner {
       });
       startListening();
       if (deps.workers) {
-        deps.workers.acquire(claimMemoryMb * 2 ** 20);
+        deps.workers.acquire(claimMemoryBytes);
         holdingWorkers = true;
       }
       heartbeatTimer = setInterval(() => void heartbeat(), config.heartbeatSeconds * 1000);
@@ -455,7 +456,7 @@ export function createRunner(config: RunnerConfig, deps: RunnerDeps): Runner {
       listener = null;
       if (holdingWorkers) {
         holdingWorkers = false;
-        await deps.workers?.release(claimMemoryMb * 2 ** 20);
+        await deps.workers?.release(claimMemoryBytes);
       }
       logger.log("info", "runner stopped");
     },

@@ -143,13 +143,15 @@ export async function runTrial(params: Params, c: TrialSetup): Promise<TrialReco
   const curve: IntermediatePoint[] = [];
   let checkpointMs = 0;
   let checkpointCpu = 0;
-  const cpu0 = c.cpuSeconds?.();
+  // Without a CPU clock the counts are kept at 0 and no fit_cpu_s is recorded.
+  const cpuNow = c.cpuSeconds ?? (() => 0);
+  const cpu0 = cpuNow();
   const onEpoch = async (p: FitEpoch): Promise<void> => {
     c.onEpoch?.(p);
     // The last epoch's checkpoint is the final sample itself (same model, same seed): measured once, below.
     if (pruning === undefined || !checkpoints.has(p.epoch) || p.epoch >= p.epochs || !p.sample) return;
     const started = performance.now();
-    const cpuStarted = c.cpuSeconds?.();
+    const cpuStarted = cpuNow();
     const quality = holdoutQuality(c, await p.sample(rowCount(c.holdout), c.seed));
     curve.push({ epoch: p.epoch, quality });
     const prune = shouldPrune(
@@ -159,15 +161,14 @@ export async function runTrial(params: Params, c: TrialSetup): Promise<TrialReco
       pruning.rule ?? studyPruningRule(pruning.checkpoints),
     );
     checkpointMs += performance.now() - started;
-    if (cpuStarted !== undefined) checkpointCpu += (c.cpuSeconds as () => number)() - cpuStarted;
+    checkpointCpu += cpuNow() - cpuStarted;
     if (prune) {
       const at = medianAtStep(p.epoch, pruning.completed) as { median: number; count: number };
       throw new TrialPruned(p.epoch, p.epochs, quality, at.median, at.count);
     }
   };
   const fitTime = () => (performance.now() - t0 - checkpointMs) / 1000;
-  const fitCpu = () =>
-    cpu0 === undefined ? {} : { fit_cpu_s: (c.cpuSeconds as () => number)() - cpu0 - checkpointCpu };
+  const fitCpu = () => (c.cpuSeconds === undefined ? {} : { fit_cpu_s: cpuNow() - cpu0 - checkpointCpu });
   const measured = () =>
     pruning === undefined ? {} : { checkpoint_s: checkpointMs / 1000, intermediate: curve };
   let synth: Synthesizer;
