@@ -1,12 +1,13 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { arg } from "./lib/args.ts";
 
 /**
- * `npm run bench -- tuning-study [--trials 15] [--datasets credit_data,wa_churn] [--models tvae,ctgan]`:
+ * `npm run bench -- tuning-study [--trials 15] [--datasets credit_data,wa_churn] [--models tvae,ctgan]
+ * [--work-dir dir]`:
  * `synth optimize` as a user runs it (Bayesian, seed 1, objective holdout quality), against the reference
  * defaults evaluated the same way (same split, seed and scoring: a one-point grid), twice: at the default
  * 300 epochs, and with the epochs scaled so the fit costs the best trial's CPU time. Beside them, the
@@ -16,6 +17,10 @@ import { arg } from "./lib/args.ts";
  * so 15 trials of CTGAN on wa_churn stay near half an hour on one core. Fit cost is a trial's `fit_cpu_s`
  * (the CLI's process CPU seconds over the fit, which a loaded machine barely changes); the reference's
  * figure is its wall time with two threads, so the comparison with it is harsher on us than on it.
+ *
+ * `--work-dir` keeps each study's best.json (`<dataset>-<model>-study.json`) in that folder instead of a
+ * temporary one: a study killed half way resumes from its trials on the next run, as `synth optimize`
+ * resumes any study whose --out already holds trials of the same study.
  */
 const REPO = fileURLToPath(new URL("../", import.meta.url));
 const DATASETS = fileURLToPath(new URL("../../shared/datasets/", import.meta.url));
@@ -109,7 +114,9 @@ export async function run(args: string[]) {
     fit_s: number;
     quality_all_pairs: { overall: number };
   }[];
-  const dir = await mkdtemp(join(tmpdir(), "synth-tuning-study-"));
+  const workDir = arg(args, "work-dir", "");
+  if (workDir) await mkdir(workDir, { recursive: true });
+  const dir = workDir || (await mkdtemp(join(tmpdir(), "synth-tuning-study-")));
   const results = [];
   try {
     for (const dataset of datasets) {
@@ -153,7 +160,7 @@ export async function run(args: string[]) {
       }
     }
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (!workDir) await rm(dir, { recursive: true, force: true });
   }
   return results;
 }
