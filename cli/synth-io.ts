@@ -16,6 +16,7 @@ import { Synthesizer, type SynthesizerOptions } from "../shared/synth/synthesize
 import { toModelOptions } from "../shared/tuning/space.ts";
 import { splitModelOptions } from "../shared/tuning/trial.ts";
 import type { PrivacyGuardReport } from "../shared/synth/privacy-guard.ts";
+import { nodeParallelFit } from "./fit-replica.ts";
 import { initNodeBackend } from "./tf-backend.ts";
 import { loadDataFile, readMetadataFile } from "./data-file.ts";
 
@@ -71,6 +72,30 @@ const int = (name: string) =>
     .regex(/^\d+$/, `${name} must be a non-negative integer`)
     .transform((v) => Number(v));
 
+/** Most threads --threads takes: each holds a copy of the networks, and past the cores it only adds waiting. */
+export const MAX_FIT_THREADS = 16;
+
+/** --threads auto | n: data-parallel training threads for CTGAN and TVAE (cli/fit-replica.ts). */
+export const threadsFlagSchema = z
+  .union([
+    z.literal("auto"),
+    z
+      .string()
+      .regex(/^\d+$/, "--threads must be auto or a whole number")
+      .transform(Number)
+      .pipe(
+        z
+          .number()
+          .int()
+          .min(1, "--threads must be at least 1")
+          .max(MAX_FIT_THREADS, `--threads is at most ${MAX_FIT_THREADS}`),
+      ),
+  ])
+  .default("auto");
+
+export const THREADS_HELP =
+  "training threads for ctgan / tvae: auto (two on a machine with two cores, for fits big enough to gain) or a count; the model depends on it as on the seed";
+
 export const fitFlagsSchema = z.object({
   /** Absent: gaussian_copula, or the model a --config best.json was tuned for. */
   model: modelKindSchema.optional(),
@@ -80,6 +105,7 @@ export const fitFlagsSchema = z.object({
   metadata: z.string().optional(),
   timeBudget: int("--time-budget").optional(),
   backend: z.enum(["wasm", "cpu"]).default("wasm"),
+  threads: threadsFlagSchema,
   config: z.string().optional(),
   /** --no-privacy-guard (commander sets false); --privacy-min-row-count k. */
   privacyGuard: z.boolean().default(true),
@@ -286,9 +312,11 @@ export async function fitFromFlags(
   const progress = progressReporter();
   const abort = abortOnSigint();
   try {
+    const parallel = nodeParallelFit(flags.threads);
     const synth = await Synthesizer.fit(table, metadata, options, {
       onEpoch: progress.onEpoch,
       signal: abort.signal,
+      ...(parallel ? { parallel } : {}),
     });
     progress.done();
     return synth;

@@ -13,14 +13,16 @@ import type { JobRunOptions } from "../shared/platform/job-options.ts";
 import type { OutputFormatName } from "../shared/platform/job-results.ts";
 import { createRng, permutation } from "../shared/random.ts";
 import { encodeArtifact } from "../shared/synth/artifact.ts";
-import type { EpochProgress } from "../shared/synth/matrix-model.ts";
+import type { EpochProgress, ParallelFit } from "../shared/synth/matrix-model.ts";
 import { isNeural, type ModelKind } from "../shared/synth/models.ts";
 import type { PrivacyGuardReport } from "../shared/synth/privacy-guard.ts";
 import { Synthesizer } from "../shared/synth/synthesizer.ts";
 import type { ObjectiveConfig } from "../shared/tuning/objective.ts";
 import type { Params } from "../shared/tuning/space.ts";
 import { copyShareOf, runTrial, splitForTrials, type TrialRecord } from "../shared/tuning/trial.ts";
+import { nodeParallelFit } from "../cli/fit-replica.ts";
 import { initNodeBackend } from "../cli/tf-backend.ts";
+import type { FitThreads } from "./job-context.ts";
 import { notRetryable } from "./job-errors.ts";
 import { assertMemoryFits, categoricalLevels } from "./memory-estimate.ts";
 
@@ -47,6 +49,12 @@ export interface GenerationJobSpec {
   run_options: JobRunOptions;
 }
 
+/** The fit's `parallel` control for the runner's thread setting (one thread when absent). */
+function parallelOf(threads: FitThreads | undefined): { parallel?: ParallelFit } {
+  const parallel = threads === undefined ? undefined : nodeParallelFit(threads.setting, threads.cores);
+  return parallel ? { parallel } : {};
+}
+
 export interface GenerationTask {
   kind: "generation";
   bytes: Uint8Array;
@@ -57,6 +65,7 @@ export interface GenerationTask {
   job: GenerationJobSpec;
   memoryBytes: number;
   backend?: "wasm" | "cpu";
+  fitThreads?: FitThreads;
 }
 
 /** The headline numbers stored in generation_requests.quality_summary (the full report is in Storage). */
@@ -123,6 +132,7 @@ export interface TrialTask {
   objective: ObjectiveConfig;
   target?: string;
   backend?: "wasm" | "cpu";
+  fitThreads?: FitThreads;
   /**
    * The study's checkpoint epochs and its completed trials' curves as [epoch, quality] pairs (plain arrays:
    * the task crosses to a worker thread); absent, the trial is never pruned.
@@ -270,6 +280,7 @@ export async function computeGeneration(
       onEpoch: (p) => {
         if (isNeural(job.model_type)) progress(epochProgress(p));
       },
+      ...parallelOf(task.fitThreads),
     },
   );
   try {
@@ -393,6 +404,7 @@ export async function computeTrial(task: TrialTask, control: ComputeControl = {}
     metadata: loaded.metadata,
     realCopyShare: copyShareOf(train, holdout, loaded.metadata),
     ...(signal ? { signal } : {}),
+    ...parallelOf(task.fitThreads),
     onEpoch: (p) => progress(epochProgress(p)),
     ...(task.pruning
       ? {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { hostname, totalmem } from "node:os";
+import { availableParallelism, hostname, totalmem } from "node:os";
 import { z } from "zod";
+import type { ThreadSetting } from "../cli/fit-replica.ts";
 import { synthError } from "../shared/errors.ts";
 
 /** What a runner can execute: generation requests, dataset validation/profiling, optimisation trials. */
@@ -59,6 +60,11 @@ export const runnerEnvSchema = z.object({
       .default("1")
       .transform((v) => v === "1" || v === "true"),
   ),
+  // Data-parallel training threads per fit (cli/fit-replica.ts): auto shares the cores among the jobs.
+  RUNNER_FIT_THREADS: z.preprocess(
+    blankIsUnset,
+    z.union([z.literal("auto"), z.coerce.number().int().min(1).max(16)]).default("auto"),
+  ),
   LOG_LEVEL: z.preprocess(blankIsUnset, z.enum(["debug", "info", "warn", "error"]).default("info")),
 });
 
@@ -81,6 +87,7 @@ export interface RunnerConfig {
   kinds: JobKind[];
   dbMaxConnections: number;
   warmWorkers: boolean;
+  fitThreads: ThreadSetting;
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -114,6 +121,21 @@ export function loadRunnerConfig(env: Record<string, string | undefined>): Runne
     kinds: e.RUNNER_KINDS,
     dbMaxConnections: e.RUNNER_DB_MAX_CONNECTIONS,
     warmWorkers: e.RUNNER_WARM_WORKERS,
+    fitThreads: e.RUNNER_FIT_THREADS,
     logLevel: e.LOG_LEVEL,
+  };
+}
+
+/**
+ * A job's training threads: the setting, with the machine's cores shared among the jobs that may run at
+ * once (`runners` runners in this process, each up to its concurrency), so auto never oversubscribes.
+ */
+export function jobFitThreads(
+  config: Pick<RunnerConfig, "fitThreads" | "concurrency">,
+  runners = 1,
+): { setting: ThreadSetting; cores: number } {
+  return {
+    setting: config.fitThreads,
+    cores: Math.max(1, Math.floor(availableParallelism() / (config.concurrency * runners))),
   };
 }

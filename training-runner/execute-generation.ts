@@ -170,6 +170,7 @@ export async function executeGeneration(
       job,
       memoryBytes: ctx.limits.memoryBytes,
       ...(ctx.backend ? { backend: ctx.backend } : {}),
+      ...(ctx.fitThreads ? { fitThreads: ctx.fitThreads } : {}),
     };
     deadline.check();
     const output: GenerationOutput =

@@ -120,6 +120,7 @@ export async function executeTrial(
       objective: objectiveConfigOf(objective),
       ...(objective.target !== undefined ? { target: objective.target } : {}),
       ...(ctx.backend ? { backend: ctx.backend } : {}),
+      ...(ctx.fitThreads ? { fitThreads: ctx.fitThreads } : {}),
       ...(pruning ? { pruning } : {}),
     };
     deadline.check();

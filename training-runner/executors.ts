@@ -6,7 +6,7 @@ import { executeDatasetValidation } from "./execute-dataset.ts";
 import { executeGeneration } from "./execute-generation.ts";
 import { executeTrial, type StudyTrialRow } from "./execute-trial.ts";
 import type { ExecutionContext as ClaimContext, JobExecutor } from "./execution.ts";
-import type { DatasetRow } from "./job-context.ts";
+import type { DatasetRow, FitThreads } from "./job-context.ts";
 import type { ClaimedJob, Json } from "./queue.ts";
 
 const SCOPE = "training-runner: load a claimed job";
@@ -47,8 +47,9 @@ async function finishedTrials(db: Db, runId: string, trialId: string): Promise<S
   return rows;
 }
 
-function common(claim: ClaimContext) {
+function common(claim: ClaimContext, options: ExecutorOptions) {
   return {
+    ...(options.fitThreads ? { fitThreads: options.fitThreads } : {}),
     storage: claim.storage.asServiceRole("training-runner: job input and results"),
     signal: claim.signal,
     reportProgress: (progress: Record<string, unknown>) => claim.progress(progress as Record<string, Json>),
@@ -58,15 +59,20 @@ function common(claim: ClaimContext) {
   };
 }
 
+export interface ExecutorOptions {
+  /** Training threads per fit; one thread when absent. */
+  fitThreads?: FitThreads;
+}
+
 /** The executors `synth runner` uses: each loads its row with the service role and runs the job. */
-export function defaultExecutors(): Record<JobKind, JobExecutor> {
+export function defaultExecutors(options: ExecutorOptions = {}): Record<JobKind, JobExecutor> {
   return {
     generation: async (job: ClaimedJob, claim: ClaimContext) => {
       const row = await loadRow(claim.db, "generation_requests", job.job_id);
       if (row === null)
         throw synthError("NOT_FOUND", "the generation request no longer exists", { retryable: false });
       const datasetRow = await loadDataset(claim.db, row.dataset_id, job.owner_id);
-      const result = await executeGeneration(row as never, { ...common(claim), datasetRow });
+      const result = await executeGeneration(row as never, { ...common(claim, options), datasetRow });
       return JSON.parse(JSON.stringify(result)) as Record<string, Json>;
     },
     optimization_trial: async (job: ClaimedJob, claim: ClaimContext) => {
@@ -76,12 +82,12 @@ export function defaultExecutors(): Record<JobKind, JobExecutor> {
         throw synthError("NOT_FOUND", "the trial or its run no longer exists", { retryable: false });
       const datasetRow = await loadDataset(claim.db, run.dataset_id, job.owner_id);
       const studyTrials = await finishedTrials(claim.db, String(run.id), job.job_id);
-      const result = await executeTrial(trial, run, { ...common(claim), datasetRow, studyTrials });
+      const result = await executeTrial(trial, run, { ...common(claim, options), datasetRow, studyTrials });
       return JSON.parse(JSON.stringify(result)) as Record<string, Json>;
     },
     dataset: async (job: ClaimedJob, claim: ClaimContext) => {
       const datasetRow = await loadDataset(claim.db, job.job_id, job.owner_id);
-      const result = await executeDatasetValidation(datasetRow, common(claim));
+      const result = await executeDatasetValidation(datasetRow, common(claim, options));
       return JSON.parse(JSON.stringify(result)) as Record<string, Json>;
     },
   };

@@ -1,5 +1,6 @@
 import type { Worker } from "node:worker_threads";
 import { z } from "zod";
+import type { ThreadSetting } from "../cli/fit-replica.ts";
 import { fileFormatSchema } from "../shared/data/formats.ts";
 import type { Clock } from "../shared/platform/clock.ts";
 import type { JobProgress } from "../shared/platform/job-progress.ts";
@@ -46,9 +47,17 @@ export interface ExecutionContext {
   progressIntervalMs?: number;
   throttleClock?: ThrottleClock;
   backend?: "wasm" | "cpu";
+  /** Training threads per fit (RUNNER_FIT_THREADS) and the cores one job may use; one thread when absent. */
+  fitThreads?: FitThreads;
   /** A cancelled worker that does not stop within this long is terminated (default 10 s). */
   abortGraceMs?: number;
   onWorker?: (worker: Worker) => void;
+}
+
+/** What a job's fit may use: the setting, and the cores left to one job by the runner's concurrency. */
+export interface FitThreads {
+  setting: ThreadSetting;
+  cores: number;
 }
 
 /** The runner reads a job's dataset only from its owner's folder, and only when the row is the owner's. */

@@ -12,7 +12,7 @@ import { Worker } from "node:worker_threads";
  * (one idle worker per memory limit), counted by `acquire`/`release` so one runner's stop does not cool the
  * others'.
  */
-const BOOT = new URL("./worker-boot.mjs", import.meta.url);
+const BOOT = new URL("../bin/ts-worker.mjs", import.meta.url);
 const ENTRY = new URL("./compute-worker.ts", import.meta.url).href;
 const MB = 2 ** 20;
 

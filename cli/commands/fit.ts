@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { writeFile } from "node:fs/promises";
 import { encodeArtifact } from "../../shared/synth/artifact.ts";
-import { fitFlagsSchema, fitFromFlags, parseFlags, readTableFile } from "../synth-io.ts";
+import { fitFlagsSchema, fitFromFlags, parseFlags, readTableFile, THREADS_HELP } from "../synth-io.ts";
 
 export function addFitOptions(command: Command): Command {
   return command
@@ -14,7 +14,7 @@ export function addFitOptions(command: Command): Command {
       "--batch-size <n>",
       "batch size (ctgan, tvae; default 500, but at most the training rows for ctgan and a tenth of them for tvae)",
     )
-    .option("--seed <n>", "random seed (same data, options and seed: same model)", "0")
+    .option("--seed <n>", "random seed (same data, options, seed and threads: same model)", "0")
     .option("--metadata <file>", "column metadata JSON (SDV single-table format or synth's own)")
     .option(
       "--config <json|file>",
@@ -22,6 +22,7 @@ export function addFitOptions(command: Command): Command {
     )
     .option("--time-budget <seconds>", "stop training after this long, keeping the model")
     .option("--backend <backend>", "tfjs backend: wasm | cpu", "wasm")
+    .option("--threads <n|auto>", THREADS_HELP, "auto")
     .option(
       "--privacy-min-row-count <k>",
       "privacy guard: a real row seen fewer than k times is never output (2)",

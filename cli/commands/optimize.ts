@@ -16,7 +16,15 @@ import {
   trialRecordSchema,
   type TrialRecord,
 } from "../../shared/tuning/trial.ts";
-import { abortOnSigint, parseFlags, prepareBackend, readTableFile } from "../synth-io.ts";
+import { nodeParallelFit } from "../fit-replica.ts";
+import {
+  abortOnSigint,
+  parseFlags,
+  prepareBackend,
+  readTableFile,
+  THREADS_HELP,
+  threadsFlagSchema,
+} from "../synth-io.ts";
 import { readDataFile, dataLimitsFromEnv } from "../data-file.ts";
 
 /**
@@ -53,6 +61,7 @@ const optimizeFlagsSchema = z.object({
   seed: z.string().regex(/^\d+$/, "--seed must be a non-negative integer").transform(Number).default(0),
   metadata: z.string().optional(),
   backend: z.enum(["wasm", "cpu"]).default("wasm"),
+  threads: threadsFlagSchema,
   /** On by default: the study's budget goes to promising trials (the copula has no epochs to stop at). */
   prune: z.boolean().default(true),
   out: z.string().min(1),
@@ -92,6 +101,7 @@ export function register(program: Command): void {
     .option("--seed <n>", "seed of the split, the models and the search", "0")
     .option("--metadata <file>", "column metadata JSON (SDV single-table format or synth's own)")
     .option("--backend <backend>", "tfjs backend: wasm | cpu", "wasm")
+    .option("--threads <n|auto>", THREADS_HELP, "auto")
     .option(
       "--prune",
       "stop a CTGAN / TVAE trial whose holdout quality at a checkpoint epoch is below the completed trials' median (default)",
@@ -208,6 +218,8 @@ async function optimize(data: string, flags: OptimizeFlags): Promise<void> {
   );
   previous.forEach((t, i) => process.stderr.write(`${tableRow(i, t)}  (resumed)\n`));
   const started = performance.now();
+  // Both threads' CPU is the process's, so a trial's fit_cpu_s stays its whole cost.
+  const parallel = nodeParallelFit(flags.threads);
   const abort = abortOnSigint();
   let stopped = "";
   try {
@@ -237,6 +249,7 @@ async function optimize(data: string, flags: OptimizeFlags): Promise<void> {
           realCopyShare,
           signal: abort.signal,
           cpuSeconds: processCpuSeconds,
+          ...(parallel ? { parallel } : {}),
           ...(checkpoints.length > 0
             ? { pruning: { checkpoints, completed: completedCurves(records) } }
             : {}),

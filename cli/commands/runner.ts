@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { loadRunnerConfig } from "../../training-runner/config.ts";
+import { jobFitThreads, loadRunnerConfig } from "../../training-runner/config.ts";
 import { defaultExecutors } from "../../training-runner/executors.ts";
 import { startRunnerProcess } from "../../training-runner/process.ts";
 
@@ -11,7 +11,9 @@ export function register(program: Command): void {
     )
     .action(async () => {
       const config = loadRunnerConfig(process.env);
-      const proc = await startRunnerProcess(config, { execute: defaultExecutors() });
+      const proc = await startRunnerProcess(config, {
+        execute: defaultExecutors({ fitThreads: jobFitThreads(config) }),
+      });
       process.stdout.write(
         `${JSON.stringify({ timestamp: new Date().toISOString(), level: "info", message: "ready", runner_id: config.runnerId, url: proc.url })}\n`,
       );

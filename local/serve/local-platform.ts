@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { createApp } from "../../functions/app.ts";
 import { systemClock } from "../../shared/platform/clock.ts";
 import { createLogger, type Logger } from "../../shared/platform/logger.ts";
-import { loadRunnerConfig } from "../../training-runner/config.ts";
+import { jobFitThreads, loadRunnerConfig } from "../../training-runner/config.ts";
 import { defaultExecutors } from "../../training-runner/executors.ts";
 import { createRunner, type Runner } from "../../training-runner/runner.ts";
 import { configuredRunnerDeps } from "../../training-runner/configured-deps.ts";
@@ -153,7 +153,7 @@ async function started(
         storage: local.storage,
         logger,
         clock: systemClock,
-        execute: defaultExecutors(),
+        execute: defaultExecutors({ fitThreads: jobFitThreads(config, options.runners) }),
         listen: database.listen,
         ...configuredRunnerDeps(config, database.db, logger),
       }),

@@ -24,6 +24,7 @@ import type {
   MatrixModelState,
   TrainingMatrix,
 } from "./matrix-model.ts";
+import { fitThreadCount } from "./matrix-model.ts";
 import { Adam } from "./nn/adam.ts";
 import { CondSampler } from "./nn/cond-sampler.ts";
 import { registerComparisonGradients } from "./nn/gradients.ts";
@@ -45,6 +46,7 @@ import {
   type SpanLayout,
 } from "./nn/layout.ts";
 import { ParamSet } from "./nn/params.ts";
+import { gradientFloats, ReplicaGroup, splitRows } from "./nn/data-parallel.ts";
 import { dropoutMask, gumbelTensor, normalTensor } from "./nn/random.ts";
 import { parseConfig, validateMatrix, validateRowCount } from "./nn/validate.ts";
 import { columnsSchema, weightsSchema } from "./nn/state-schema.ts";
@@ -56,7 +58,7 @@ export { ctganOptionsSchema, type CtganConfig, type CtganOptions } from "./ctgan
 
 const positiveInt = z.number().int().positive();
 /** The config a fit runs with: the batch size resolved for the training rows. */
-type FitConfig = CtganConfig & { batch_size: number };
+export type FitConfig = CtganConfig & { batch_size: number };
 
 /** Fixed in the reference (not constructor arguments). */
 const GUMBEL_TAU = 0.2;
@@ -281,30 +283,28 @@ export class CTGAN implements MatrixModel {
       rng,
     );
     const critic = buildDiscriminator(dSet, layout.width + layout.condWidth, c.discriminator_dim, c.pac, rng);
-    const optG = new Adam(gSet.trainable, {
-      lr: c.generator_lr,
-      beta1: BETA1,
-      beta2: BETA2,
-      weightDecay: c.generator_decay,
-    });
-    const optD = new Adam(dSet.trainable, {
-      lr: c.discriminator_lr,
-      beta1: BETA1,
-      beta2: BETA2,
-      weightDecay: c.discriminator_decay,
-    });
-    const trainer = new Trainer(c, layout, sampler, internal, matrix.rows, generator, critic, rng);
+    const nets: CtganNets = {
+      generator,
+      critic,
+      layout,
+      config: c,
+      gVars: gSet.trainable,
+      dVars: dSet.trainable,
+    };
+    const opts = ctganOptimizers(nets);
     this.trained = { layout, sampler, set: gSet, generator, epochsTrained: 0, batchSize: batch };
+    let group: ReplicaGroup | undefined;
     try {
+      group = await spawnCtganReplicas(options, nets, matrix, [gSet, dSet]);
+      const trainer = new Trainer(nets, sampler, internal, matrix.rows, rng, group);
       const result = await runEpochs({
         epochs: c.epochs,
         stepsPerEpoch: Math.max(Math.floor(matrix.rows / batch), 1),
         step: () => {
           let lossD = 0;
           let penalty = 0;
-          for (let n = 0; n < c.discriminator_steps; n++)
-            [lossD, penalty] = trainer.criticStep(optD, dSet.trainable);
-          const lossG = trainer.generatorStep(optG, gSet.trainable);
+          for (let n = 0; n < c.discriminator_steps; n++) [lossD, penalty] = trainer.criticStep(opts.d);
+          const lossG = trainer.generatorStep(opts.g);
           return { generator: lossG, discriminator: lossD, gradient_penalty: penalty };
         },
         onEpoch: options.onEpoch,
@@ -317,8 +317,9 @@ export class CTGAN implements MatrixModel {
       this.dispose();
       throw error;
     } finally {
-      optG.dispose();
-      optD.dispose();
+      await group?.close();
+      opts.g.dispose();
+      opts.d.dispose();
       dSet.dispose();
     }
   }
@@ -429,25 +430,187 @@ const ctganStateSchema = z.object({
   weights: weightsSchema,
 });
 
+// ---------------------------------------------------------------- one step
+
+/** The networks a step's gradients need, with each one's variables in a fixed order. */
+export interface CtganNets {
+  generator: GeneratorParams;
+  critic: DiscriminatorParams;
+  layout: SpanLayout;
+  config: FitConfig;
+  gVars: tf.Variable[];
+  dVars: tf.Variable[];
+}
+
+/** One critic update's inputs for some rows (whole pac groups): every random draw already made. */
+export interface CriticShare {
+  /** Generator input: noise, then the conditional vector. */
+  input: tf.Tensor2D;
+  /** The conditional vector alone (null when nothing is discrete). */
+  c: tf.Tensor2D | null;
+  /** Real rows with their conditional vectors. */
+  real: tf.Tensor2D;
+  gumbel: tf.Tensor2D;
+  /** The interpolation weight of each row's pac group, per row: [rows, 1]. */
+  alpha: tf.Tensor2D;
+  /** Dropout masks for the real groups then the fake groups, and for the penalty's interpolates. */
+  masks: tf.Tensor2D[];
+  penaltyMasks: tf.Tensor2D[];
+}
+
+/** One generator update's inputs for some rows. */
+export interface GeneratorShare {
+  input: tf.Tensor2D;
+  c: tf.Tensor2D | null;
+  gumbel: tf.Tensor2D;
+  masks: tf.Tensor2D[];
+  /** The conditioned levels, one-hot in the softmax part (null when nothing is discrete). */
+  target: tf.Tensor2D | null;
+}
+
+/** Replica commands (nn/data-parallel.ts; 0 is STOP). */
+export const CTGAN_CRITIC_GRAD = 1;
+export const CTGAN_CRITIC_APPLY = 2;
+export const CTGAN_GENERATOR_GRAD = 3;
+export const CTGAN_GENERATOR_APPLY = 4;
+
+const withCond = (x: tf.Tensor2D, c: tf.Tensor2D | null): tf.Tensor2D =>
+  c === null ? x : tf.concat([x, c], 1);
+
+/**
+ * The critic's gradient over a share's rows, with its loss and penalty; in the caller's tf.tidy. The fake
+ * rows are generated here, so a share normalises the generator's batch norm over its own rows.
+ */
+export function criticGradients(
+  nets: CtganNets,
+  s: CriticShare,
+): { values: number[]; grads: tf.NamedTensorMap } {
+  const { generator, critic, layout } = nets;
+  const fake = withCond(
+    activateSpans(generate(generator, s.input, "batch", true), layout, s.gumbel, GUMBEL_TAU),
+    s.c,
+  );
+  const kept: tf.Scalar[] = [];
+  const { grads } = tf.variableGrads(() => {
+    // Real and fake through the critic in one pass: no batch statistics in it, so this equals two passes.
+    const y = discriminate(critic, tf.concat([s.real, fake], 0), s.masks);
+    const n = s.real.shape[0] / critic.pac;
+    const loss = criticLoss(tf.slice(y, [0, 0], [n, 1]), tf.slice(y, [n, 0], [n, 1]));
+    const penalty = gradientPenalty(critic, s.real, fake, s.alpha, s.penaltyMasks);
+    kept.push(tf.keep(loss), tf.keep(penalty));
+    return tf.add(loss, penalty);
+  }, nets.dVars);
+  const values = kept.map((t) => (t.dataSync() as Float32Array)[0]);
+  for (const t of kept) t.dispose();
+  return { values, grads };
+}
+
+/** The generator's gradient over a share's rows, with its loss; in the caller's tf.tidy. */
+export function generatorGradients(
+  nets: CtganNets,
+  s: GeneratorShare,
+): { values: number[]; grads: tf.NamedTensorMap } {
+  const { generator, critic, layout } = nets;
+  const { value, grads } = tf.variableGrads(() => {
+    const logits = generate(generator, s.input, "batch", true);
+    const fake = withCond(activateSpans(logits, layout, s.gumbel, GUMBEL_TAU), s.c);
+    return generatorLoss(discriminate(critic, fake, s.masks), logits, layout, s.target);
+  }, nets.gVars);
+  return { values: [(value.dataSync() as Float32Array)[0]], grads };
+}
+
+/** The two Adams a CTGAN fit trains with (the reference's betas (0.5, 0.9) and weight decays). */
+export function ctganOptimizers(nets: Pick<CtganNets, "config" | "gVars" | "dVars">): { g: Adam; d: Adam } {
+  const c = nets.config;
+  return {
+    g: new Adam(nets.gVars, {
+      lr: c.generator_lr,
+      beta1: BETA1,
+      beta2: BETA2,
+      weightDecay: c.generator_decay,
+    }),
+    d: new Adam(nets.dVars, {
+      lr: c.discriminator_lr,
+      beta1: BETA1,
+      beta2: BETA2,
+      weightDecay: c.discriminator_decay,
+    }),
+  };
+}
+
+const rowSlice = (t: tf.Tensor2D, start: number, rows: number): tf.Tensor2D =>
+  tf.slice(t, [start, 0], [rows, -1]);
+
+/** The rows [start, start + rows) of a whole-batch critic update (whole pac groups). */
+export function criticShareOf(full: CriticShare, start: number, rows: number, pac: number): CriticShare {
+  const groups = full.real.shape[0] / pac;
+  const [g0, gn] = [start / pac, rows / pac];
+  return {
+    input: rowSlice(full.input, start, rows),
+    c: full.c === null ? null : rowSlice(full.c, start, rows),
+    real: rowSlice(full.real, start, rows),
+    gumbel: rowSlice(full.gumbel, start, rows),
+    alpha: rowSlice(full.alpha, start, rows),
+    masks: full.masks.map((m) => tf.concat([rowSlice(m, g0, gn), rowSlice(m, groups + g0, gn)], 0)),
+    penaltyMasks: full.penaltyMasks.map((m) => rowSlice(m, g0, gn)),
+  };
+}
+
+/** The rows [start, start + rows) of a whole-batch generator update. */
+export function generatorShareOf(
+  full: GeneratorShare,
+  start: number,
+  rows: number,
+  pac: number,
+): GeneratorShare {
+  return {
+    input: rowSlice(full.input, start, rows),
+    c: full.c === null ? null : rowSlice(full.c, start, rows),
+    gumbel: rowSlice(full.gumbel, start, rows),
+    masks: full.masks.map((m) => rowSlice(m, start / pac, rows / pac)),
+    target: full.target === null ? null : rowSlice(full.target, start, rows),
+  };
+}
+
+const flat = (t: tf.Tensor): Float32Array => t.dataSync() as Float32Array;
+
+/** A replica's payload for a critic share: its row count, then input, real, gumbel, alpha and the masks. */
+export function criticPayload(s: CriticShare): (number | Float32Array)[] {
+  return [s.real.shape[0], flat(s.input), flat(s.real), flat(s.gumbel), flat(s.alpha)].concat(
+    s.masks.map(flat),
+    s.penaltyMasks.map(flat),
+  );
+}
+
+/** A replica's payload for a generator share: its row count, then input, gumbel, the masks and the target. */
+export function generatorPayload(s: GeneratorShare): (number | Float32Array)[] {
+  return [s.input.shape[0], flat(s.input), flat(s.gumbel)].concat(
+    s.masks.map(flat),
+    s.target === null ? [] : [flat(s.target)],
+  );
+}
+
 /** One training step's tensors, built from the Rng in a fixed order so runs are reproducible. */
 class Trainer {
   private readonly batch: number;
 
   constructor(
-    private readonly c: FitConfig,
-    private readonly layout: SpanLayout,
+    private readonly nets: CtganNets,
     private readonly sampler: CondSampler,
     private readonly data: Float32Array,
     private readonly rows: number,
-    private readonly generator: GeneratorParams,
-    private readonly critic: DiscriminatorParams,
     private readonly rng: Rng,
+    private readonly group: ReplicaGroup | undefined,
   ) {
-    this.batch = c.batch_size;
+    this.batch = nets.config.batch_size;
+  }
+
+  private get layout(): SpanLayout {
+    return this.nets.layout;
   }
 
   private noise(): tf.Tensor2D {
-    return normalTensor([this.batch, this.c.embedding_dim], this.rng);
+    return normalTensor([this.batch, this.nets.config.embedding_dim], this.rng);
   }
 
   private gumbel(): tf.Tensor2D {
@@ -480,63 +643,92 @@ class Trainer {
     return { input: tf.concat([z, c], 1), c };
   }
 
-  private withCond(x: tf.Tensor2D, c: tf.Tensor2D | null): tf.Tensor2D {
-    return c === null ? x : tf.concat([x, c], 1);
+  /**
+   * One step's update: on one thread the whole batch's; otherwise each share's gradient, the main thread's
+   * share here while the replicas compute theirs, averaged by rows. Returns the (averaged) loss values.
+   */
+  private update<S>(
+    full: S,
+    opt: Adam,
+    vars: tf.Variable[],
+    commands: [number, number],
+    gradients: (nets: CtganNets, share: S) => { values: number[]; grads: tf.NamedTensorMap },
+    shareOf: (full: S, start: number, rows: number, pac: number) => S,
+    payload: (share: S) => (number | Float32Array)[],
+  ): number[] {
+    const { group } = this;
+    if (group === undefined) {
+      const r = gradients(this.nets, full);
+      opt.step(r.grads);
+      return r.values;
+    }
+    const pac = this.nets.config.pac;
+    const shares = splitRows(this.batch, group.threads, pac);
+    const starts = shares.map((_, i) => shares.slice(0, i).reduce((a, b) => a + b, 0));
+    group.send(commands[0], (i) => payload(shareOf(full, starts[i + 1], shares[i + 1], pac)));
+    const own = gradients(this.nets, shareOf(full, 0, shares[0], pac));
+    const u = group.average(
+      own,
+      vars,
+      shares.map((m) => m / this.batch),
+      commands[1],
+    );
+    opt.step(u.grads);
+    return u.values;
   }
 
   /** One critic update; returns [critic loss, gradient penalty]. */
-  criticStep(opt: Adam, vars: tf.Variable[]): [number, number] {
+  criticStep(opt: Adam): [number, number] {
     const B = this.batch;
-    const pac = this.c.pac;
-    const kept: tf.Tensor[] = [];
-    tf.tidy(() => {
+    const { pac } = this.nets.config;
+    const { critic, dVars } = this.nets;
+    const values = tf.tidy(() => {
       const cond = this.sampler.columns > 0 ? this.sampler.sampleTraining(B, this.rng) : null;
       const { input, c } = this.fakeInput(cond === null ? null : cond.cond);
       const real = this.realBatch(cond);
-      const fake = this.withCond(
-        activateSpans(generate(this.generator, input, "batch", true), this.layout, this.gumbel(), GUMBEL_TAU),
-        c,
-      );
+      const gumbel = this.gumbel();
       const alphaGroup = Array.from({ length: B / pac }, () => this.rng.next());
       const alpha = tf.tensor2d(
         Float32Array.from({ length: B }, (_, i) => alphaGroup[Math.floor(i / pac)]),
         [B, 1],
       );
-      const masks = discriminatorMasks(this.critic, 2 * B, this.rng);
-      const penaltyMasks = discriminatorMasks(this.critic, B, this.rng);
-      const { grads } = tf.variableGrads(() => {
-        // Real and fake through the critic in one pass: no batch statistics in it, so this equals two passes.
-        const y = discriminate(this.critic, tf.concat([real, fake], 0), masks);
-        const n = B / pac;
-        const loss = criticLoss(tf.slice(y, [0, 0], [n, 1]), tf.slice(y, [n, 0], [n, 1]));
-        const penalty = gradientPenalty(this.critic, real, fake, alpha, penaltyMasks);
-        kept.push(tf.keep(loss), tf.keep(penalty));
-        return tf.add(loss, penalty);
-      }, vars);
-      opt.step(grads);
+      const masks = discriminatorMasks(critic, 2 * B, this.rng);
+      const penaltyMasks = discriminatorMasks(critic, B, this.rng);
+      const full: CriticShare = { input, c, real, gumbel, alpha, masks, penaltyMasks };
+      return this.update(
+        full,
+        opt,
+        dVars,
+        [CTGAN_CRITIC_GRAD, CTGAN_CRITIC_APPLY],
+        criticGradients,
+        criticShareOf,
+        criticPayload,
+      );
     });
-    const values = kept.map((t) => (t.dataSync() as Float32Array)[0]);
-    for (const t of kept) t.dispose();
     return [values[0], values[1]];
   }
 
   /** One generator update; returns its loss. */
-  generatorStep(opt: Adam, vars: tf.Variable[]): number {
+  generatorStep(opt: Adam): number {
     const B = this.batch;
-    return tf.tidy(() => {
+    const values = tf.tidy(() => {
       const cond = this.sampler.columns > 0 ? this.sampler.sampleTraining(B, this.rng) : null;
       const { input, c } = this.fakeInput(cond === null ? null : cond.cond);
       const gumbel = this.gumbel();
-      const masks = discriminatorMasks(this.critic, B, this.rng);
+      const masks = discriminatorMasks(this.nets.critic, B, this.rng);
       const target = cond === null ? null : this.condTarget(cond.column, cond.level);
-      const { value, grads } = tf.variableGrads(() => {
-        const logits = generate(this.generator, input, "batch", true);
-        const fake = this.withCond(activateSpans(logits, this.layout, gumbel, GUMBEL_TAU), c);
-        return generatorLoss(discriminate(this.critic, fake, masks), logits, this.layout, target);
-      }, vars);
-      opt.step(grads);
-      return (value.dataSync() as Float32Array)[0];
+      const full: GeneratorShare = { input, c, gumbel, masks, target };
+      return this.update(
+        full,
+        opt,
+        this.nets.gVars,
+        [CTGAN_GENERATOR_GRAD, CTGAN_GENERATOR_APPLY],
+        generatorGradients,
+        generatorShareOf,
+        generatorPayload,
+      );
     });
+    return values[0];
   }
 
   /** One-hot of each row's conditioned level, placed in the softmax part of the internal layout. */
@@ -547,4 +739,41 @@ class Trainer {
       out[i * softmaxWidth + discrete[column[i]].softmaxStart + level[i]] = 1;
     return tf.tensor2d(out, [this.batch, softmaxWidth]);
   }
+}
+
+/** Floats a CTGAN replica's channel needs: the largest share payload or gradient reply. */
+function ctganChannelFloats(nets: CtganNets, shareRows: number): number {
+  const { layout, config: c, critic } = nets;
+  const groups = shareRows / c.pac;
+  const maskUnits = critic.hidden.reduce((sum, l) => sum + l.b.shape[0], 0);
+  const inputWidth = c.embedding_dim + layout.condWidth;
+  const critic_ =
+    1 +
+    shareRows * (inputWidth + layout.width + layout.condWidth + layout.softmaxWidth + 1) +
+    3 * groups * maskUnits;
+  const generator_ = 1 + shareRows * (inputWidth + 2 * layout.softmaxWidth) + groups * maskUnits;
+  return Math.max(critic_, generator_, gradientFloats(nets.dVars, 2), gradientFloats(nets.gVars, 1));
+}
+
+/** Replicas for a parallel fit, holding copies of the freshly initialised networks; none for one thread. */
+async function spawnCtganReplicas(
+  options: MatrixFitOptions,
+  nets: CtganNets,
+  matrix: TrainingMatrix,
+  sets: ParamSet[],
+): Promise<ReplicaGroup | undefined> {
+  const { batch_size: batch, pac, epochs } = nets.config;
+  const groups = batch / pac;
+  const steps = Math.max(Math.floor(matrix.rows / batch), 1);
+  const threads = fitThreadCount(options.parallel, epochs * steps * batch * matrix.width, groups);
+  if (options.parallel === undefined || threads < 2) return undefined;
+  const shareRows = Math.ceil(groups / threads) * pac;
+  return ReplicaGroup.spawn(options.parallel.spawn, threads, ctganChannelFloats(nets, shareRows), {
+    kind: "ctgan",
+    backend: tf.getBackend(),
+    config: nets.config,
+    columns: matrix.columns,
+    width: matrix.width,
+    weights: sets.map((set) => set.export()),
+  });
 }

@@ -1,3 +1,4 @@
+import type { ReplicaSpawner } from "./nn/data-parallel.ts";
 import type { Rng } from "../random.ts";
 
 /**
@@ -43,6 +44,25 @@ export interface MatrixFitOptions {
   timeBudgetMs?: number;
   /** Monotonic clock in ms for the time budget and progress; injectable so tests do not depend on load. */
   now?: () => number;
+  /** Data-parallel steps over this many threads (nn/data-parallel.ts); neural models only, 1 when absent. */
+  parallel?: ParallelFit;
+}
+
+/** How a fit uses more than one thread: the count (the main thread included) and how replicas start. */
+export interface ParallelFit {
+  threads: number;
+  spawn: ReplicaSpawner;
+  /**
+   * A fit smaller than this (epochs x rows per epoch x transformed width) runs on one thread: starting a
+   * replica costs seconds, more than a small fit can win back.
+   */
+  minCells?: number;
+}
+
+/** The threads a fit of `cells` (epochs x rows per epoch x width) uses under `parallel`, at most `cap`. */
+export function fitThreadCount(parallel: ParallelFit | undefined, cells: number, cap: number): number {
+  if (parallel === undefined || cells < (parallel.minCells ?? 0)) return 1;
+  return Math.max(1, Math.min(parallel.threads, cap));
 }
 
 /** A fixed value of one discrete column, for conditional sampling (CTGAN conditions its generator on it). */

@@ -6,7 +6,13 @@ import type { Cell, Table } from "../data/table.ts";
 import { rowCount, takeRows } from "../data/table.ts";
 import { tableMetadataSchema } from "../data/metadata.ts";
 import type { TableMetadata } from "../data/metadata.ts";
-import type { EpochProgress, MatrixCondition, MatrixModel, MatrixModelState } from "./matrix-model.ts";
+import type {
+  EpochProgress,
+  MatrixCondition,
+  MatrixModel,
+  MatrixModelState,
+  ParallelFit,
+} from "./matrix-model.ts";
 import { DataTransformer, transformerOptionsSchema } from "./transformer/transformer.ts";
 import type { TransformerState } from "./transformer/transformer.ts";
 import { GaussianCopula } from "./copula/gaussian-copula.ts";
@@ -60,6 +66,12 @@ export interface FitEpoch extends EpochProgress {
 export interface FitControl {
   onEpoch?: (progress: FitEpoch) => void | Promise<void>;
   signal?: AbortSignal;
+  /**
+   * Data-parallel training over threads (CTGAN and TVAE; nn/data-parallel.ts). How the runtime starts a
+   * thread is its own (cli/fit-replica.ts on Node), hence a control, not an option: an artifact records the
+   * model, not the machine that trained it.
+   */
+  parallel?: ParallelFit;
 }
 
 const conditionValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -256,6 +268,7 @@ export class Synthesizer {
       await model.fit(matrix, {
         rng,
         signal: control.signal,
+        ...(control.parallel ? { parallel: control.parallel } : {}),
         timeBudgetMs: opts.timeBudgetMs,
         onEpoch: async (p) => {
           epochs.push(p);

@@ -18,11 +18,13 @@ import type {
   MatrixModelState,
   TrainingMatrix,
 } from "./matrix-model.ts";
+import { fitThreadCount } from "./matrix-model.ts";
 import { Adam } from "./nn/adam.ts";
 import { runEpochs } from "./nn/epochs.ts";
 import { initLinear, linear, type LinearParams } from "./nn/layers.ts";
 import { buildLayout, fromInternal, spanCrossEntropySum, toInternal, type SpanLayout } from "./nn/layout.ts";
 import { ParamSet } from "./nn/params.ts";
+import { gradientFloats, ReplicaGroup, splitRows } from "./nn/data-parallel.ts";
 import { isPerValueNoise, normalTensor } from "./nn/random.ts";
 import { fillNormal } from "./nn/ziggurat.ts";
 import { columnsSchema, weightsSchema } from "./nn/state-schema.ts";
@@ -173,6 +175,83 @@ export function klDivergence(mu: tf.Tensor2D, logvar: tf.Tensor2D): tf.Scalar {
   return tf.div(tf.mul(tf.sum(terms), -0.5), mu.shape[0]);
 }
 
+// ---------------------------------------------------------------- one step
+
+/** What a step's gradient needs: the networks, their variables in a fixed order, the layout and config. */
+export interface TvaeNets {
+  encoder: EncoderParams;
+  decoder: DecoderParams;
+  vars: tf.Variable[];
+  layout: SpanLayout;
+  config: TvaeConfig;
+}
+
+/** Replica commands (nn/data-parallel.ts; 0 is STOP): a share's gradient, then the averaged update. */
+export const TVAE_GRAD = 1;
+export const TVAE_APPLY = 2;
+
+/**
+ * The gradient of the mean loss over `n` rows (their data, softmax targets and latent noise, row-major),
+ * with its reconstruction and KL terms; in the caller's tf.tidy. The one-thread fit, the main thread and
+ * every replica all run this same function on their rows.
+ */
+export function tvaeGradients(
+  nets: TvaeNets,
+  x: Float32Array,
+  t: Float32Array,
+  eps: Float32Array,
+  n: number,
+): { values: number[]; grads: tf.NamedTensorMap } {
+  const { layout, config: c } = nets;
+  const real = tf.tensor2d(x, [n, layout.width]);
+  const target = tf.tensor2d(t, [n, layout.softmaxWidth]);
+  const noise = tf.tensor2d(eps, [n, c.embedding_dim]);
+  const kept: tf.Scalar[] = [];
+  const { grads } = tf.variableGrads(() => {
+    const { rec, kl } = tvaeLoss(nets.encoder, nets.decoder, real, target, noise, layout, c.loss_factor);
+    kept.push(tf.keep(rec), tf.keep(kl));
+    return tf.add(rec, kl);
+  }, nets.vars);
+  const values = kept.map((k) => (k.dataSync() as Float32Array)[0]);
+  for (const k of kept) k.dispose();
+  return { values, grads };
+}
+
+/** Adam on the (averaged) gradients, then the reference's clamp of the decoder's sigma. */
+export function applyTvaeUpdate(opt: Adam, decoder: DecoderParams, grads: tf.NamedTensorMap): void {
+  opt.step(grads);
+  decoder.sigma.assign(tf.clipByValue(decoder.sigma, SIGMA_MIN, SIGMA_MAX));
+}
+
+/** The Adam a TVAE fit trains with (the reference's: lr, betas (0.9, 0.999), L2 as weight decay). */
+export function tvaeOptimizer(vars: tf.Variable[], c: TvaeConfig): Adam {
+  return new Adam(vars, { lr: c.learning_rate, beta1: 0.9, beta2: 0.999, weightDecay: c.l2scale });
+}
+
+/** Replicas for a parallel fit, holding copies of the freshly initialised networks; none for one thread. */
+async function spawnTvaeReplicas(
+  options: MatrixFitOptions,
+  config: TvaeConfig,
+  batch: number,
+  matrix: TrainingMatrix,
+  sets: ParamSet[],
+  vars: tf.Variable[],
+): Promise<ReplicaGroup | undefined> {
+  const threads = fitThreadCount(options.parallel, config.epochs * matrix.rows * matrix.width, batch);
+  if (options.parallel === undefined || threads < 2) return undefined;
+  const layout = buildLayout(matrix.columns, matrix.width);
+  const perRow = layout.width + layout.softmaxWidth + config.embedding_dim;
+  const floats = Math.max(1 + Math.ceil(batch / threads) * perRow, gradientFloats(vars, 2));
+  return ReplicaGroup.spawn(options.parallel.spawn, threads, floats, {
+    kind: "tvae",
+    backend: tf.getBackend(),
+    config: { ...config, batch_size: batch },
+    columns: matrix.columns,
+    width: matrix.width,
+    weights: sets.map((set) => set.export()),
+  });
+}
+
 // ---------------------------------------------------------------- model
 
 interface Trained {
@@ -218,39 +297,58 @@ export class TVAE implements MatrixModel {
     const encoder = buildEncoder(encSet, width, c.compress_dims, c.embedding_dim, rng);
     const decoder = buildDecoder(decSet, c.embedding_dim, c.decompress_dims, width, rng);
     const vars = [...encSet.trainable, ...decSet.trainable];
-    const opt = new Adam(vars, { lr: c.learning_rate, beta1: 0.9, beta2: 0.999, weightDecay: c.l2scale });
+    const opt = tvaeOptimizer(vars, c);
     this.trained = { layout, set: decSet, decoder, epochsTrained: 0, batchSize: batch };
     let order: Uint32Array = new Uint32Array(0);
+    let group: ReplicaGroup | undefined;
     const step = (_epoch: number, s: number): Record<string, number> => {
       const idx = order.subarray(s * batch, Math.min((s + 1) * batch, rows));
       const n = idx.length;
+      const sw = layout.softmaxWidth;
       const x = new Float32Array(n * width);
-      const t = new Float32Array(n * layout.softmaxWidth);
+      const t = new Float32Array(n * sw);
       idx.forEach((row, i) => {
         x.set(internal.subarray(row * width, (row + 1) * width), i * width);
-        t.set(
-          targets.subarray(row * layout.softmaxWidth, (row + 1) * layout.softmaxWidth),
-          i * layout.softmaxWidth,
-        );
+        t.set(targets.subarray(row * sw, (row + 1) * sw), i * sw);
       });
-      const kept: tf.Tensor[] = [];
+      // The same draw as normalTensor([n, embedding]), whoever computes which rows.
+      const eps = fillNormal(new Float32Array(n * c.embedding_dim), rng);
+      const shares = group === undefined ? [n] : splitRows(n, group.threads);
+      const starts = shares.map((_, i) => shares.slice(0, i).reduce((a, b) => a + b, 0));
+      const rowsOf = (a: Float32Array, per: number, i: number) =>
+        a.subarray(starts[i] * per, (starts[i] + shares[i]) * per);
+      group?.send(TVAE_GRAD, (i) => [
+        shares[i + 1],
+        rowsOf(x, width, i + 1),
+        rowsOf(t, sw, i + 1),
+        rowsOf(eps, c.embedding_dim, i + 1),
+      ]);
+      let values: number[] = [];
       tf.tidy(() => {
-        const real = tf.tensor2d(x, [n, width]);
-        const target = tf.tensor2d(t, [n, layout.softmaxWidth]);
-        const eps = normalTensor([n, c.embedding_dim], rng);
-        const { grads } = tf.variableGrads(() => {
-          const { rec, kl } = tvaeLoss(encoder, decoder, real, target, eps, layout, c.loss_factor);
-          kept.push(tf.keep(rec), tf.keep(kl));
-          return tf.add(rec, kl);
-        }, vars);
-        opt.step(grads);
-        decoder.sigma.assign(tf.clipByValue(decoder.sigma, SIGMA_MIN, SIGMA_MAX));
+        const own = tvaeGradients(
+          { encoder, decoder, vars, layout, config: c },
+          rowsOf(x, width, 0),
+          rowsOf(t, sw, 0),
+          rowsOf(eps, c.embedding_dim, 0),
+          shares[0],
+        );
+        const update =
+          group === undefined
+            ? own
+            : group.average(
+                own,
+                vars,
+                shares.map((m) => m / n),
+                TVAE_APPLY,
+              );
+        values = update.values;
+        applyTvaeUpdate(opt, decoder, update.grads);
       });
-      const [rec, kl] = kept.map((k) => (k.dataSync() as Float32Array)[0]);
-      for (const k of kept) k.dispose();
+      const [rec, kl] = values;
       return { loss: rec + kl, reconstruction: rec, kl };
     };
     try {
+      group = await spawnTvaeReplicas(options, c, batch, matrix, [encSet, decSet], vars);
       const result = await runEpochs({
         epochs: c.epochs,
         stepsPerEpoch: Math.ceil(rows / batch),
@@ -268,6 +366,7 @@ export class TVAE implements MatrixModel {
       this.dispose();
       throw error;
     } finally {
+      await group?.close();
       opt.dispose();
       encSet.dispose();
     }

@@ -7,6 +7,7 @@ import { privacy } from "../metrics/privacy.ts";
 import { qualityReport } from "../metrics/quality.ts";
 import { mlEfficacy } from "../metrics/ml/ml-efficacy.ts";
 import type { ModelKind } from "../synth/models.ts";
+import type { ParallelFit } from "../synth/matrix-model.ts";
 import { Synthesizer, type FitEpoch } from "../synth/synthesizer.ts";
 import { transformerOptionsSchema } from "../synth/transformer/transformer.ts";
 import { evaluateObjective, type ObjectiveConfig } from "./objective.ts";
@@ -102,6 +103,8 @@ export interface TrialSetup {
   cpuSeconds?: () => number;
   /** Measure the quality at checkpoints and stop a hopeless fit (absent: no checkpoint, never pruned). */
   pruning?: TrialPruning;
+  /** Data-parallel fit over threads (FitControl.parallel); one thread when absent. */
+  parallel?: ParallelFit;
 }
 
 export interface TrialPruning {
@@ -177,7 +180,7 @@ export async function runTrial(params: Params, c: TrialSetup): Promise<TrialReco
       c.train,
       c.metadata,
       { model: c.model, modelConfig, transformer, seed: c.seed },
-      { ...(c.signal ? { signal: c.signal } : {}), onEpoch },
+      { ...(c.signal ? { signal: c.signal } : {}), ...(c.parallel ? { parallel: c.parallel } : {}), onEpoch },
     );
   } catch (error) {
     if (error instanceof TrialPruned) {
