@@ -1,12 +1,14 @@
 /**
  * `npm run bench -- noise-quality [--datasets attrition] [--models ctgan,tvae] [--epochs 30] [--seeds 1,2,3]
- *  [--variants default,per-value-noise]`: quality at equal epochs with the bulk noise streams (default) and
- * the previous per-value ones (nn/random.ts usePerValueNoise), so a change of noise stream is shown not to
- * move quality: per variant, the quality scores (all pairs and SDMetrics 0.29's related pairs) of several
+ *  [--variants default,per-value-noise,two-threads]`: quality at equal epochs with the bulk noise streams
+ * (default), the previous per-value ones (nn/random.ts usePerValueNoise) and data-parallel steps over two
+ * threads (cli/fit-replica.ts; CTGAN's batch norm is then per share), so a change of noise stream or of
+ * thread count is shown not to move quality: per variant, the quality scores (all pairs and SDMetrics 0.29's related pairs) of several
  * seeds on the same 70% split, their mean and spread. Cheaper than the quality suite: no privacy, ML
  * efficacy or guard, the scores only.
  */
 import { loadavg } from "node:os";
+import { nodeParallelFit } from "../cli/fit-replica.ts";
 import { initNodeBackend } from "../cli/tf-backend.ts";
 import { evaluate } from "../shared/metrics/evaluate.ts";
 import { usePerValueNoise } from "../shared/synth/nn/random.ts";
@@ -48,7 +50,13 @@ export async function run(args: string[]): Promise<unknown> {
       for (const seed of seeds) {
         for (const variant of variants) {
           usePerValueNoise(variant === "per-value-noise");
-          const synth = await Synthesizer.fit(table, metadata, { model, modelConfig: { epochs }, seed });
+          const parallel = variant === "two-threads" ? nodeParallelFit(2) : undefined;
+          const synth = await Synthesizer.fit(
+            table,
+            metadata,
+            { model, modelConfig: { epochs }, seed },
+            parallel ? { parallel } : {},
+          );
           const sample = await synth.sample(rowCount(table), { seed: seed + 100, privacy: { guard: false } });
           const report = evaluate(table, sample, metadata, { privacy: false, mlEfficacy: false });
           const row = {

@@ -1,6 +1,9 @@
 import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createRng } from "../shared/random.ts";
 import { CTGAN } from "../shared/synth/ctgan.ts";
 import type { EpochProgress, MatrixModel, ParallelFit } from "../shared/synth/matrix-model.ts";
@@ -8,6 +11,7 @@ import type { ReplicaInit, ReplicaSpawner } from "../shared/synth/nn/data-parall
 import { TVAE } from "../shared/synth/tvae.ts";
 import { tinyMatrix } from "../tests/synth-nn/tiny-matrix.ts";
 import { AUTO_MIN_CELLS, fitThreads, nodeParallelFit, spawnNodeReplica } from "./fit-replica.ts";
+import { main } from "./main.ts";
 import { initNodeBackend } from "./tf-backend.ts";
 
 const matrix = tinyMatrix(600);
@@ -162,5 +166,69 @@ describe("data-parallel fits over Node worker threads", () => {
     expect(nodeParallelFit(1, 8)).toBeUndefined();
     expect(nodeParallelFit("auto", 2)).toMatchObject({ threads: 2, minCells: AUTO_MIN_CELLS });
     expect(nodeParallelFit(2, 1)).not.toHaveProperty("minCells");
+  });
+});
+
+describe("--threads", () => {
+  const PENGUINS = new URL("../examples/penguins.csv", import.meta.url).pathname;
+  const dir = mkdtempSync(join(tmpdir(), "synth-threads-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function synth(...args: string[]): Promise<{ code: number; stderr: string }> {
+    const chunks: string[] = [];
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk: unknown) => {
+      chunks.push(String(chunk));
+      return true;
+    });
+    try {
+      return { code: await main(["node", "synth", ...args]), stderr: chunks.join("") };
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it("refuses what is not auto or 1-16, naming the flag, and writes nothing", async () => {
+    for (const [value, message] of [
+      ["0", "--threads must be at least 1"],
+      ["17", "--threads is at most 16"],
+      ["two", "--threads must be auto or a whole number"],
+    ]) {
+      const out = join(dir, `bad-${value}.synth`);
+      const r = await synth(
+        "fit",
+        PENGUINS,
+        "--model",
+        "tvae",
+        "--epochs",
+        "1",
+        "--threads",
+        value,
+        "--out",
+        out,
+      );
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(message);
+      expect(() => readFileSync(out)).toThrow();
+    }
+  });
+
+  it("fits and generates on two threads through the CLI", async () => {
+    const out = join(dir, "two.csv");
+    const r = await synth(
+      "generate",
+      PENGUINS,
+      "--model",
+      "ctgan",
+      "--epochs",
+      "2",
+      "--threads",
+      "2",
+      "--rows",
+      "40",
+      "--out",
+      out,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(out, "utf8").trim().split("\n")).toHaveLength(41);
   });
 });

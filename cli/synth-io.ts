@@ -77,20 +77,19 @@ export const MAX_FIT_THREADS = 16;
 
 /** --threads auto | n: data-parallel training threads for CTGAN and TVAE (cli/fit-replica.ts). */
 export const threadsFlagSchema = z
-  .union([
-    z.literal("auto"),
-    z
-      .string()
-      .regex(/^\d+$/, "--threads must be auto or a whole number")
-      .transform(Number)
-      .pipe(
-        z
-          .number()
-          .int()
-          .min(1, "--threads must be at least 1")
-          .max(MAX_FIT_THREADS, `--threads is at most ${MAX_FIT_THREADS}`),
-      ),
-  ])
+  .string()
+  .regex(/^(auto|\d+)$/, "--threads must be auto or a whole number")
+  .transform((v) => (v === "auto" ? ("auto" as const) : Number(v)))
+  .pipe(
+    z.union([
+      z.literal("auto"),
+      z
+        .number()
+        .int()
+        .min(1, "--threads must be at least 1")
+        .max(MAX_FIT_THREADS, `--threads is at most ${MAX_FIT_THREADS}`),
+    ]),
+  )
   .default("auto");
 
 export const THREADS_HELP =

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { loadRunnerConfig } from "../../training-runner/config.ts";
+import { availableParallelism } from "node:os";
+import { jobFitThreads, loadRunnerConfig } from "../../training-runner/config.ts";
 import { secretMatches } from "../../training-runner/http.ts";
 import { isRetryable, isTransientDbError } from "../../training-runner/runner.ts";
 import { synthError } from "../../shared/errors.ts";
@@ -24,6 +25,7 @@ describe("runner configuration", () => {
       kinds: ["generation", "dataset", "optimization_trial"],
       webhookSecret: null,
       anonKey: "k",
+      fitThreads: "auto",
     });
     expect(c.runnerId).toMatch(/-\d+-[0-9a-f]{6}$/);
     expect(c.memoryMb).toBeGreaterThan(0);
@@ -34,6 +36,17 @@ describe("runner configuration", () => {
     );
     expect(() => loadRunnerConfig({ ...base, RUNNER_CONCURRENCY: "0" })).toThrow();
     expect(() => loadRunnerConfig({ SUPABASE_URL: "http://x" })).toThrow();
+    for (const bad of ["0", "17", "two"])
+      expect(() => loadRunnerConfig({ ...base, RUNNER_FIT_THREADS: bad })).toThrow(/RUNNER_FIT_THREADS/);
+  });
+  it("shares the cores among the jobs that can run at once", () => {
+    expect(loadRunnerConfig({ ...base, RUNNER_FIT_THREADS: "2" }).fitThreads).toBe(2);
+    const cores = availableParallelism();
+    expect(jobFitThreads({ fitThreads: "auto", concurrency: 1 })).toEqual({ setting: "auto", cores });
+    expect(jobFitThreads({ fitThreads: "auto", concurrency: 1 }, 2).cores).toBe(
+      Math.max(1, Math.floor(cores / 2)),
+    );
+    expect(jobFitThreads({ fitThreads: 3, concurrency: 64 })).toEqual({ setting: 3, cores: 1 });
   });
 });
 
