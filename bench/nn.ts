@@ -1,24 +1,25 @@
 /**
  * `npm run bench -- nn [--models ctgan,tvae] [--datasets credit_data,wa_churn,CPS1988,attrition,mlc_churn,Chicago]
- *  [--epochs 4] [--rounds 1] [--variants default,one-thread,no-few-row-grad,per-value-noise,no-issue13,
- *  stock-matmul-grad,per-span,cpu]`: s/epoch of
+ *  [--epochs 4] [--rounds 1] [--batch-size B] [--variants default,one-thread,two-threads,no-few-row-grad,
+ *  per-value-noise,no-issue13,stock-matmul-grad,per-span,cpu]`: s/epoch of
  * the neural models (median of the epochs after the first, which includes warm-up) on the shared datasets
  * and the wide fixtures (bench/fixtures, made by make-fixtures.R: an error says how when they are missing),
  * prepared by the project's transformer under the reference protocol, for tfjs wasm (SIMD) with every
  * speed-up, without each one, and on the pure-JS cpu backend; compared with the Python reference
  * (shared/reference/reference.json) where it has the table. The machine is shared: quote medians and the
- * load average, compare variants of one run, rerun when it is quiet. `default` is what a user gets: data-
- * parallel steps over two threads where the machine has two cores (cli/fit-replica.ts); `one-thread` is the
- * same on one. CPU seconds are the whole process's, both threads included.
+ * load average, compare variants of one run, rerun when it is quiet. `default` is what a user gets
+ * (`--threads auto`, cli/fit-replica.ts: two threads on two cores for tables of 20 000+ rows per epoch);
+ * `one-thread` and `two-threads` force the count. CPU seconds are the whole process's, every thread included.
+ * `--batch-size 500` trains at the reference's batch (TVAE's own default is at most a tenth of the rows).
  */
 import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import * as tf from "@tensorflow/tfjs";
-import { fitThreads, nodeParallelFit } from "../cli/fit-replica.ts";
+import { nodeParallelFit, type ThreadSetting } from "../cli/fit-replica.ts";
 import { initNodeBackend } from "../cli/tf-backend.ts";
 import { createRng } from "../shared/random.ts";
 import { CTGAN } from "../shared/synth/ctgan.ts";
-import type { MatrixModel } from "../shared/synth/matrix-model.ts";
+import type { ParallelFit } from "../shared/synth/matrix-model.ts";
 import { setSpanGrouping } from "../shared/synth/nn/layout.ts";
 import { usePerValueNoise } from "../shared/synth/nn/random.ts";
 import { TVAE } from "../shared/synth/tvae.ts";
@@ -32,7 +33,7 @@ interface Variant {
   fewRowInputGradient: boolean;
   groupSpans: boolean;
   perValueNoise: boolean;
-  threads: number;
+  threads: ThreadSetting;
 }
 
 const WASM = {
@@ -45,8 +46,9 @@ const WASM = {
 } as const;
 
 const VARIANTS: Record<string, Variant> = {
-  default: { ...WASM, name: "default", threads: fitThreads("auto") },
+  default: { ...WASM, name: "default", threads: "auto" },
   "one-thread": { ...WASM, name: "one-thread" },
+  "two-threads": { ...WASM, name: "two-threads", threads: 2 },
   "no-few-row-grad": { ...WASM, name: "no-few-row-grad", fewRowInputGradient: false },
   "stock-matmul-grad": {
     ...WASM,
@@ -60,6 +62,16 @@ const VARIANTS: Record<string, Variant> = {
   "no-issue13": { ...WASM, name: "no-issue13", fewRowInputGradient: false, perValueNoise: true },
   cpu: { ...WASM, name: "cpu", backend: "cpu" },
 };
+
+/**
+ * The fit's parallel control for a variant. `auto` is judged as for a 300-epoch fit of the table (the
+ * bench's few epochs would always fall under auto's minimum fit size), by its rows per epoch.
+ */
+function parallelFor(threads: ThreadSetting): { parallel?: ParallelFit } {
+  const parallel = nodeParallelFit(threads);
+  if (parallel === undefined) return {};
+  return { parallel: threads === "auto" ? { ...parallel, minCells: 0 } : parallel };
+}
 
 interface ReferenceRow {
   dataset: string;
@@ -105,6 +117,9 @@ export async function run(args: string[]): Promise<unknown> {
     ",",
   );
   const epochs = Number(arg(args, "epochs", "4"));
+  // --batch-size 500: the reference's batch for TVAE too (ours defaults to a tenth of the rows at most).
+  const batch = arg(args, "batch-size", "");
+  const batchOption = batch === "" ? {} : { batch_size: Number(batch) };
   // The pure-JS backend is about 10x slower: fewer epochs (the first is warm-up, the rest give the median).
   const cpuEpochs = Number(arg(args, "cpu-epochs", "2"));
   // Rounds run the variants in turn (A B A B ...): on a shared machine the load drifts between runs, and
@@ -113,7 +128,7 @@ export async function run(args: string[]): Promise<unknown> {
   const variants = arg(
     args,
     "variants",
-    "default,one-thread,no-few-row-grad,per-value-noise,stock-matmul-grad,per-span,cpu",
+    "default,one-thread,two-threads,no-few-row-grad,per-value-noise,stock-matmul-grad,per-span,cpu",
   )
     .split(",")
     .map((v) => {
@@ -141,8 +156,10 @@ export async function run(args: string[]): Promise<unknown> {
           setSpanGrouping(v.groupSpans);
           usePerValueNoise(v.perValueNoise);
           const n = v.backend === "cpu" ? cpuEpochs : epochs;
-          const model: MatrixModel =
-            modelName === "ctgan" ? new CTGAN({ epochs: n }) : new TVAE({ epochs: n });
+          const model: CTGAN | TVAE =
+            modelName === "ctgan"
+              ? new CTGAN({ epochs: n, ...batchOption })
+              : new TVAE({ epochs: n, ...batchOption });
           const times: number[] = [];
           // CPU seconds of this process per epoch (every thread): for one thread close to the quiet-machine wall
           // time even when other jobs share the two cores, which inflate the wall time.
@@ -152,7 +169,7 @@ export async function run(args: string[]): Promise<unknown> {
           const load = loadavg()[0];
           await model.fit(ds.matrix, {
             rng: createRng(7),
-            parallel: nodeParallelFit(v.threads),
+            ...parallelFor(v.threads),
             onEpoch: (p) => {
               times.push((p.elapsedMs - last) / 1000);
               last = p.elapsedMs;
@@ -171,6 +188,7 @@ export async function run(args: string[]): Promise<unknown> {
             model: modelName,
             variant: v.name,
             threads: v.threads,
+            batch_size: model.batchSize ?? null,
             round,
             backend: info.backend,
             simd: info.simd,

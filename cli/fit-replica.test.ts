@@ -10,7 +10,13 @@ import type { EpochProgress, MatrixModel, ParallelFit } from "../shared/synth/ma
 import type { ReplicaInit, ReplicaSpawner } from "../shared/synth/nn/data-parallel.ts";
 import { TVAE } from "../shared/synth/tvae.ts";
 import { tinyMatrix } from "../tests/synth-nn/tiny-matrix.ts";
-import { AUTO_MIN_CELLS, fitThreads, nodeParallelFit, spawnNodeReplica } from "./fit-replica.ts";
+import {
+  AUTO_MIN_CELLS,
+  AUTO_MIN_ROWS_PER_EPOCH,
+  fitThreads,
+  nodeParallelFit,
+  spawnNodeReplica,
+} from "./fit-replica.ts";
 import { main } from "./main.ts";
 import { initNodeBackend } from "./tf-backend.ts";
 
@@ -106,7 +112,7 @@ describe("data-parallel fits over Node worker threads", () => {
     model.dispose();
   });
 
-  it("a fit smaller than minCells stays on one thread and spawns nothing", async () => {
+  it("a fit smaller than minCells, or with fewer rows per epoch than minRowsPerEpoch, stays on one thread", async () => {
     const spawner = counting();
     const one = await fit(tvae());
     const small = await fit(tvae(), {
@@ -164,7 +170,11 @@ describe("data-parallel fits over Node worker threads", () => {
     expect(fitThreads(3, 1)).toBe(3);
     expect(nodeParallelFit("auto", 1)).toBeUndefined();
     expect(nodeParallelFit(1, 8)).toBeUndefined();
-    expect(nodeParallelFit("auto", 2)).toMatchObject({ threads: 2, minCells: AUTO_MIN_CELLS });
+    expect(nodeParallelFit("auto", 2)).toMatchObject({
+      threads: 2,
+      minCells: AUTO_MIN_CELLS,
+      minRowsPerEpoch: AUTO_MIN_ROWS_PER_EPOCH,
+    });
     expect(nodeParallelFit(2, 1)).not.toHaveProperty("minCells");
   });
 });

@@ -45,7 +45,8 @@ export type ThreadSetting = "auto" | number;
 
 /**
  * The threads a fit uses: `auto` takes two of the `cores` it may use when it has them (the main thread and
- * one replica; more was not measured), a number is taken as given (1: no replica).
+ * one replica; more was not measured) for fits big enough to gain (below), a number is taken as given (1: no
+ * replica).
  */
 export function fitThreads(setting: ThreadSetting, cores = availableParallelism()): number {
   return setting === "auto" ? Math.max(1, Math.min(2, cores)) : setting;
@@ -58,6 +59,16 @@ export function fitThreads(setting: ThreadSetting, cores = availableParallelism(
  */
 export const AUTO_MIN_CELLS = 10_000_000;
 
+/**
+ * ... and fits with fewer rows per epoch than this. Measured on this project's 2-core machine (bench/nn.ts,
+ * one-thread against two-threads, side by side, quiet machine; bench/results/nn-threads.json): two threads
+ * were 1.16-1.25x faster per epoch on CPS1988 (28 000 rows per epoch) and on a 2 000-row CTGAN batch, within
+ * ±5 % on the 3 500-5 600-row tables, and slower on attrition (1 000 rows) and TVAE's small default batches.
+ * A share's gradient costs much more than half the batch's: tfjs-wasm repacks every updated weight for
+ * XNNPACK and dispatches every op from JavaScript, and each replica pays both again.
+ */
+export const AUTO_MIN_ROWS_PER_EPOCH = 20_000;
+
 /** The `parallel` fit option for a thread setting; undefined for one thread. */
 export function nodeParallelFit(
   setting: ThreadSetting,
@@ -65,5 +76,9 @@ export function nodeParallelFit(
 ): ParallelFit | undefined {
   const threads = fitThreads(setting, cores);
   if (threads < 2) return undefined;
-  return { threads, spawn: spawnNodeReplica, ...(setting === "auto" ? { minCells: AUTO_MIN_CELLS } : {}) };
+  return {
+    threads,
+    spawn: spawnNodeReplica,
+    ...(setting === "auto" ? { minCells: AUTO_MIN_CELLS, minRowsPerEpoch: AUTO_MIN_ROWS_PER_EPOCH } : {}),
+  };
 }

@@ -93,7 +93,7 @@ export const threadsFlagSchema = z
   .default("auto");
 
 export const THREADS_HELP =
-  "training threads for ctgan / tvae: auto (two on a machine with two cores, for fits big enough to gain) or a count; the model depends on it as on the seed";
+  "training threads for ctgan / tvae: auto (two on a machine with two cores, only for fits of at least 20 000 rows per epoch, where a second thread was measured to gain) or a count; the model depends on it as on the seed";
 
 export const fitFlagsSchema = z.object({
   /** Absent: gaussian_copula, or the model a --config best.json was tuned for. */

@@ -765,7 +765,11 @@ async function spawnCtganReplicas(
   const { batch_size: batch, pac, epochs } = nets.config;
   const groups = batch / pac;
   const steps = Math.max(Math.floor(matrix.rows / batch), 1);
-  const threads = fitThreadCount(options.parallel, epochs * steps * batch * matrix.width, groups);
+  const threads = fitThreadCount(
+    options.parallel,
+    { epochs, rowsPerEpoch: steps * batch, width: matrix.width },
+    groups,
+  );
   if (options.parallel === undefined || threads < 2) return undefined;
   const shareRows = Math.ceil(groups / threads) * pac;
   return ReplicaGroup.spawn(options.parallel.spawn, threads, ctganChannelFloats(nets, shareRows), {

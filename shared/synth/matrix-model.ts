@@ -57,11 +57,25 @@ export interface ParallelFit {
    * replica costs seconds, more than a small fit can win back.
    */
   minCells?: number;
+  /**
+   * A fit with fewer rows per epoch than this runs on one thread: with few steps per epoch the shares'
+   * gradients cost nearly what the whole batch's does (see nn/data-parallel.ts), so a replica only adds work.
+   */
+  minRowsPerEpoch?: number;
 }
 
-/** The threads a fit of `cells` (epochs x rows per epoch x width) uses under `parallel`, at most `cap`. */
-export function fitThreadCount(parallel: ParallelFit | undefined, cells: number, cap: number): number {
-  if (parallel === undefined || cells < (parallel.minCells ?? 0)) return 1;
+/** The size of a fit, as the thread choice sees it. */
+export interface FitSize {
+  epochs: number;
+  rowsPerEpoch: number;
+  width: number;
+}
+
+/** The threads a fit of this size uses under `parallel`, at most `cap`. */
+export function fitThreadCount(parallel: ParallelFit | undefined, size: FitSize, cap: number): number {
+  if (parallel === undefined) return 1;
+  if (size.epochs * size.rowsPerEpoch * size.width < (parallel.minCells ?? 0)) return 1;
+  if (size.rowsPerEpoch < (parallel.minRowsPerEpoch ?? 0)) return 1;
   return Math.max(1, Math.min(parallel.threads, cap));
 }
 

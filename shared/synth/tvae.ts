@@ -237,7 +237,11 @@ async function spawnTvaeReplicas(
   sets: ParamSet[],
   vars: tf.Variable[],
 ): Promise<ReplicaGroup | undefined> {
-  const threads = fitThreadCount(options.parallel, config.epochs * matrix.rows * matrix.width, batch);
+  const threads = fitThreadCount(
+    options.parallel,
+    { epochs: config.epochs, rowsPerEpoch: matrix.rows, width: matrix.width },
+    batch,
+  );
   if (options.parallel === undefined || threads < 2) return undefined;
   const layout = buildLayout(matrix.columns, matrix.width);
   const perRow = layout.width + layout.softmaxWidth + config.embedding_dim;
