@@ -3,12 +3,13 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRng } from "../shared/random.ts";
 import { CTGAN } from "../shared/synth/ctgan.ts";
 import type { EpochProgress, MatrixModel, ParallelFit } from "../shared/synth/matrix-model.ts";
 import type { ReplicaInit, ReplicaSpawner } from "../shared/synth/nn/data-parallel.ts";
 import { TVAE } from "../shared/synth/tvae.ts";
+import { synthInProcess } from "../tests/cli/in-process.ts";
 import { tinyMatrix } from "../tests/synth-nn/tiny-matrix.ts";
 import {
   AUTO_MIN_CELLS,
@@ -17,7 +18,6 @@ import {
   nodeParallelFit,
   spawnNodeReplica,
 } from "./fit-replica.ts";
-import { main } from "./main.ts";
 import { initNodeBackend } from "./tf-backend.ts";
 
 const matrix = tinyMatrix(600);
@@ -184,18 +184,7 @@ describe("--threads", () => {
   const dir = mkdtempSync(join(tmpdir(), "synth-threads-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function synth(...args: string[]): Promise<{ code: number; stderr: string }> {
-    const chunks: string[] = [];
-    const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk: unknown) => {
-      chunks.push(String(chunk));
-      return true;
-    });
-    try {
-      return { code: await main(["node", "synth", ...args]), stderr: chunks.join("") };
-    } finally {
-      spy.mockRestore();
-    }
-  }
+  const synth = synthInProcess;
 
   it("refuses what is not auto or 1-16, naming the flag, and writes nothing", async () => {
     for (const [value, message] of [

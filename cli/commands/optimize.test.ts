@@ -1,27 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it, vi } from "vitest";
-import { main } from "../main.ts";
+import { afterAll, describe, expect, it } from "vitest";
+import { synthInProcess } from "../../tests/cli/in-process.ts";
 
 const PENGUINS = new URL("../../examples/penguins.csv", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "synth-optimize-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs the CLI in this process (no tsx start-up per call), returning its exit code and stderr. */
-async function synth(...args: string[]): Promise<{ code: number; stderr: string }> {
-  const chunks: string[] = [];
-  const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk: unknown) => {
-    chunks.push(String(chunk));
-    return true;
-  });
-  try {
-    const code = await main(["node", "synth", ...args]);
-    return { code, stderr: chunks.join("") };
-  } finally {
-    spy.mockRestore();
-  }
-}
+const synth = synthInProcess;
 
 interface TrialOut {
   params: Record<string, unknown>;
