@@ -6,8 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { createRng } from "../random.ts";
 import {
-  buildDiscriminator,
-  buildGenerator,
+  buildCtganNets,
   CTGAN_CRITIC_APPLY,
   CTGAN_CRITIC_GRAD,
   CTGAN_GENERATOR_APPLY,
@@ -15,7 +14,6 @@ import {
   criticGradients,
   ctganOptimizers,
   generatorGradients,
-  type CtganNets,
   type FitConfig,
 } from "./ctgan.ts";
 import { ctganOptionsSchema } from "./ctgan-options.ts";
@@ -27,7 +25,6 @@ import {
   type ReplicaInit,
 } from "./nn/data-parallel.ts";
 import { buildLayout } from "./nn/layout.ts";
-import { ParamSet } from "./nn/params.ts";
 import { parseConfig } from "./nn/validate.ts";
 import type { ReplicaProgram } from "./replica.ts";
 
@@ -35,21 +32,11 @@ export function ctganReplica(init: ReplicaInit): ReplicaProgram {
   const config = parseConfig(ctganOptionsSchema, init.config, "CTGAN") as FitConfig;
   const layout = buildLayout(init.columns, init.width);
   // The initial values come from the main thread's weights; this Rng only fills the shapes.
-  const rng = createRng(0);
-  const gSet = new ParamSet("ctgan.generator");
-  const dSet = new ParamSet("ctgan.discriminator");
+  const { gSet, dSet, nets } = buildCtganNets(layout, config, createRng(0));
+  const { critic } = nets;
   const inputWidth = config.embedding_dim + layout.condWidth;
-  const generator = buildGenerator(gSet, inputWidth, config.generator_dim, layout.width, rng);
-  const critic = buildDiscriminator(
-    dSet,
-    layout.width + layout.condWidth,
-    config.discriminator_dim,
-    config.pac,
-    rng,
-  );
   gSet.import(init.weights[0]);
   dSet.import(init.weights[1]);
-  const nets: CtganNets = { generator, critic, layout, config, gVars: gSet.trainable, dVars: dSet.trainable };
   const opts = ctganOptimizers(nets);
   const units = critic.hidden.map((l) => l.b.shape[0]);
   const realWidth = layout.width + layout.condWidth;

@@ -46,7 +46,7 @@ import {
   type SpanLayout,
 } from "./nn/layout.ts";
 import { ParamSet } from "./nn/params.ts";
-import { gradientFloats, ReplicaGroup, splitRows } from "./nn/data-parallel.ts";
+import { gradientFloats, ReplicaGroup, shareStarts, splitRows } from "./nn/data-parallel.ts";
 import { dropoutMask, gumbelTensor, normalTensor } from "./nn/random.ts";
 import { parseConfig, validateMatrix, validateRowCount } from "./nn/validate.ts";
 import { columnsSchema, weightsSchema } from "./nn/state-schema.ts";
@@ -273,24 +273,8 @@ export class CTGAN implements MatrixModel {
     this.dispose();
     this.columns = matrix.columns;
 
-    const gSet = new ParamSet("ctgan.generator");
-    const dSet = new ParamSet("ctgan.discriminator");
-    const generator = buildGenerator(
-      gSet,
-      c.embedding_dim + layout.condWidth,
-      c.generator_dim,
-      layout.width,
-      rng,
-    );
-    const critic = buildDiscriminator(dSet, layout.width + layout.condWidth, c.discriminator_dim, c.pac, rng);
-    const nets: CtganNets = {
-      generator,
-      critic,
-      layout,
-      config: c,
-      gVars: gSet.trainable,
-      dVars: dSet.trainable,
-    };
+    const { gSet, dSet, nets } = buildCtganNets(layout, c, rng);
+    const { generator } = nets;
     const opts = ctganOptimizers(nets);
     this.trained = { layout, sampler, set: gSet, generator, epochsTrained: 0, batchSize: batch };
     let group: ReplicaGroup | undefined;
@@ -519,6 +503,35 @@ export function generatorGradients(
   return { values: [(value.dataSync() as Float32Array)[0]], grads };
 }
 
+/**
+ * The generator and the critic for a layout and config, in their ParamSets (generator first: the Rng draws
+ * their initial weights in that order). The fit and every replica build them here.
+ */
+export function buildCtganNets(
+  layout: SpanLayout,
+  config: FitConfig,
+  rng: Rng,
+): { gSet: ParamSet; dSet: ParamSet; nets: CtganNets } {
+  const gSet = new ParamSet("ctgan.generator");
+  const dSet = new ParamSet("ctgan.discriminator");
+  const generator = buildGenerator(
+    gSet,
+    config.embedding_dim + layout.condWidth,
+    config.generator_dim,
+    layout.width,
+    rng,
+  );
+  const critic = buildDiscriminator(
+    dSet,
+    layout.width + layout.condWidth,
+    config.discriminator_dim,
+    config.pac,
+    rng,
+  );
+  const nets = { generator, critic, layout, config, gVars: gSet.trainable, dVars: dSet.trainable };
+  return { gSet, dSet, nets };
+}
+
 /** The two Adams a CTGAN fit trains with (the reference's betas (0.5, 0.9) and weight decays). */
 export function ctganOptimizers(nets: Pick<CtganNets, "config" | "gVars" | "dVars">): { g: Adam; d: Adam } {
   const c = nets.config;
@@ -664,7 +677,7 @@ class Trainer {
     }
     const pac = this.nets.config.pac;
     const shares = splitRows(this.batch, group.threads, pac);
-    const starts = shares.map((_, i) => shares.slice(0, i).reduce((a, b) => a + b, 0));
+    const starts = shareStarts(shares);
     group.send(commands[0], (i) => payload(shareOf(full, starts[i + 1], shares[i + 1], pac)));
     const own = gradients(this.nets, shareOf(full, 0, shares[0], pac));
     const u = group.average(

@@ -13,13 +13,11 @@ import {
   type ReplicaInit,
 } from "./nn/data-parallel.ts";
 import { buildLayout } from "./nn/layout.ts";
-import { ParamSet } from "./nn/params.ts";
 import { parseConfig } from "./nn/validate.ts";
 import type { ReplicaProgram } from "./replica.ts";
 import {
   applyTvaeUpdate,
-  buildDecoder,
-  buildEncoder,
+  buildTvaeNets,
   TVAE_APPLY,
   TVAE_GRAD,
   tvaeGradients,
@@ -31,16 +29,11 @@ export function tvaeReplica(init: ReplicaInit): ReplicaProgram {
   const c = parseConfig(tvaeOptionsSchema, init.config, "TVAE");
   const layout = buildLayout(init.columns, init.width);
   // The initial values come from the main thread's weights; this Rng only fills the shapes.
-  const rng = createRng(0);
-  const encSet = new ParamSet("tvae.encoder");
-  const decSet = new ParamSet("tvae.decoder");
-  const encoder = buildEncoder(encSet, layout.width, c.compress_dims, c.embedding_dim, rng);
-  const decoder = buildDecoder(decSet, c.embedding_dim, c.decompress_dims, layout.width, rng);
+  const { encSet, decSet, nets } = buildTvaeNets(layout, c, createRng(0));
+  const { decoder, vars } = nets;
   encSet.import(init.weights[0]);
   decSet.import(init.weights[1]);
-  const vars = [...encSet.trainable, ...decSet.trainable];
   const opt = tvaeOptimizer(vars, c);
-  const nets = { encoder, decoder, vars, layout, config: c };
   return {
     handle(kind, data) {
       if (kind === TVAE_GRAD) {

@@ -24,7 +24,7 @@ import { runEpochs } from "./nn/epochs.ts";
 import { initLinear, linear, type LinearParams } from "./nn/layers.ts";
 import { buildLayout, fromInternal, spanCrossEntropySum, toInternal, type SpanLayout } from "./nn/layout.ts";
 import { ParamSet } from "./nn/params.ts";
-import { gradientFloats, ReplicaGroup, splitRows } from "./nn/data-parallel.ts";
+import { gradientFloats, ReplicaGroup, shareStarts, splitRows } from "./nn/data-parallel.ts";
 import { isPerValueNoise, normalTensor } from "./nn/random.ts";
 import { fillNormal } from "./nn/ziggurat.ts";
 import { columnsSchema, weightsSchema } from "./nn/state-schema.ts";
@@ -228,22 +228,38 @@ export function tvaeOptimizer(vars: tf.Variable[], c: TvaeConfig): Adam {
   return new Adam(vars, { lr: c.learning_rate, beta1: 0.9, beta2: 0.999, weightDecay: c.l2scale });
 }
 
+/**
+ * The encoder and the decoder for a layout and config, in their ParamSets (encoder first: the Rng draws
+ * their initial weights in that order). The fit and every replica build them here.
+ */
+export function buildTvaeNets(
+  layout: SpanLayout,
+  config: TvaeConfig,
+  rng: Rng,
+): { encSet: ParamSet; decSet: ParamSet; nets: TvaeNets } {
+  const encSet = new ParamSet("tvae.encoder");
+  const decSet = new ParamSet("tvae.decoder");
+  const encoder = buildEncoder(encSet, layout.width, config.compress_dims, config.embedding_dim, rng);
+  const decoder = buildDecoder(decSet, config.embedding_dim, config.decompress_dims, layout.width, rng);
+  const vars = [...encSet.trainable, ...decSet.trainable];
+  return { encSet, decSet, nets: { encoder, decoder, vars, layout, config } };
+}
+
 /** Replicas for a parallel fit, holding copies of the freshly initialised networks; none for one thread. */
 async function spawnTvaeReplicas(
   options: MatrixFitOptions,
-  config: TvaeConfig,
+  nets: TvaeNets,
   batch: number,
   matrix: TrainingMatrix,
   sets: ParamSet[],
-  vars: tf.Variable[],
 ): Promise<ReplicaGroup | undefined> {
+  const { config, layout, vars } = nets;
   const threads = fitThreadCount(
     options.parallel,
     { epochs: config.epochs, rowsPerEpoch: matrix.rows, width: matrix.width },
     batch,
   );
   if (options.parallel === undefined || threads < 2) return undefined;
-  const layout = buildLayout(matrix.columns, matrix.width);
   const perRow = layout.width + layout.softmaxWidth + config.embedding_dim;
   const floats = Math.max(1 + Math.ceil(batch / threads) * perRow, gradientFloats(vars, 2));
   return ReplicaGroup.spawn(options.parallel.spawn, threads, floats, {
@@ -296,11 +312,8 @@ export class TVAE implements MatrixModel {
     this.dispose();
     this.columns = matrix.columns;
 
-    const encSet = new ParamSet("tvae.encoder");
-    const decSet = new ParamSet("tvae.decoder");
-    const encoder = buildEncoder(encSet, width, c.compress_dims, c.embedding_dim, rng);
-    const decoder = buildDecoder(decSet, c.embedding_dim, c.decompress_dims, width, rng);
-    const vars = [...encSet.trainable, ...decSet.trainable];
+    const { encSet, decSet, nets } = buildTvaeNets(layout, c, rng);
+    const { decoder, vars } = nets;
     const opt = tvaeOptimizer(vars, c);
     this.trained = { layout, set: decSet, decoder, epochsTrained: 0, batchSize: batch };
     let order: Uint32Array = new Uint32Array(0);
@@ -318,7 +331,7 @@ export class TVAE implements MatrixModel {
       // The same draw as normalTensor([n, embedding]), whoever computes which rows.
       const eps = fillNormal(new Float32Array(n * c.embedding_dim), rng);
       const shares = group === undefined ? [n] : splitRows(n, group.threads);
-      const starts = shares.map((_, i) => shares.slice(0, i).reduce((a, b) => a + b, 0));
+      const starts = shareStarts(shares);
       const rowsOf = (a: Float32Array, per: number, i: number) =>
         a.subarray(starts[i] * per, (starts[i] + shares[i]) * per);
       group?.send(TVAE_GRAD, (i) => [
@@ -330,7 +343,7 @@ export class TVAE implements MatrixModel {
       let values: number[] = [];
       tf.tidy(() => {
         const own = tvaeGradients(
-          { encoder, decoder, vars, layout, config: c },
+          nets,
           rowsOf(x, width, 0),
           rowsOf(t, sw, 0),
           rowsOf(eps, c.embedding_dim, 0),
@@ -352,7 +365,7 @@ export class TVAE implements MatrixModel {
       return { loss: rec + kl, reconstruction: rec, kl };
     };
     try {
-      group = await spawnTvaeReplicas(options, c, batch, matrix, [encSet, decSet], vars);
+      group = await spawnTvaeReplicas(options, nets, batch, matrix, [encSet, decSet]);
       const result = await runEpochs({
         epochs: c.epochs,
         stepsPerEpoch: Math.ceil(rows / batch),

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initNodeBackend } from "../../../cli/tf-backend.ts";
-import { pack, ReplicaGroup, splitRows, unpack } from "./data-parallel.ts";
+import { pack, ReplicaGroup, shareStarts, splitRows, unpack } from "./data-parallel.ts";
 import { REPLY_FAILED, ReplicaChannel } from "./replica-channel.ts";
 
 /** Plays the replica's side of a channel from the same thread: answers the pending command at once. */
@@ -17,6 +17,7 @@ describe("splitRows", () => {
     expect(splitRows(7, 2)).toEqual([4, 3]);
     expect(splitRows(1, 2)).toEqual([1, 0]);
     expect(splitRows(30, 4, 10)).toEqual([10, 10, 10, 0]);
+    expect(shareStarts(splitRows(510, 2, 10))).toEqual([0, 260]);
   });
 });
 

@@ -60,6 +60,16 @@ export function splitRows(rows: number, parts: number, unit = 1): number[] {
   return Array.from({ length: parts }, (_, i) => (base + (i < extra ? 1 : 0)) * unit);
 }
 
+/** Where each share of `splitRows` starts: the rows of the shares before it. */
+export function shareStarts(shares: number[]): number[] {
+  let at = 0;
+  return shares.map((n) => {
+    const start = at;
+    at += n;
+    return start;
+  });
+}
+
 /** Writes numbers and arrays one after another into `data`; returns the length written. */
 export function pack(data: Float32Array, parts: (number | Float32Array)[]): number {
   let at = 0;
