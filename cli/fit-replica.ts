@@ -40,6 +40,9 @@ export const spawnNodeReplica: ReplicaSpawner = (init: ReplicaInit): ReplicaHand
   };
 };
 
+/** Most threads a setting takes: each holds a copy of the networks, and past the cores it only adds waiting. */
+export const MAX_FIT_THREADS = 16;
+
 /** A thread setting (`--threads`, RUNNER_FIT_THREADS): auto or a count. */
 export type ThreadSetting = "auto" | number;
 
@@ -62,8 +65,9 @@ export const AUTO_MIN_CELLS = 10_000_000;
 /**
  * ... and fits with fewer rows per epoch than this. Measured on this project's 2-core machine (bench/nn.ts,
  * one-thread against two-threads, side by side, quiet machine; bench/results/nn-threads.json): two threads
- * were 1.16-1.25x faster per epoch on CPS1988 (28 000 rows per epoch) and on a 2 000-row CTGAN batch, within
- * ±5 % on the 3 500-5 600-row tables, and slower on attrition (1 000 rows) and TVAE's small default batches.
+ * were 1.40x faster per epoch for CTGAN and 1.08x for TVAE on CPS1988 (28 000 rows per epoch), and 1.25x on
+ * a 2 000-row CTGAN batch; on the 1 000-5 600-row tables they ranged from 1.06x faster to 1.16x slower, and
+ * attrition's TVAE (about 100-row batches) took 1.76x as long.
  * A share's gradient costs much more than half the batch's: tfjs-wasm repacks every updated weight for
  * XNNPACK and dispatches every op from JavaScript, and each replica pays both again.
  */

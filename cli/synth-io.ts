@@ -16,7 +16,7 @@ import { Synthesizer, type SynthesizerOptions } from "../shared/synth/synthesize
 import { toModelOptions } from "../shared/tuning/space.ts";
 import { splitModelOptions } from "../shared/tuning/trial.ts";
 import type { PrivacyGuardReport } from "../shared/synth/privacy-guard.ts";
-import { nodeParallelFit } from "./fit-replica.ts";
+import { MAX_FIT_THREADS, nodeParallelFit } from "./fit-replica.ts";
 import { initNodeBackend } from "./tf-backend.ts";
 import { loadDataFile, readMetadataFile } from "./data-file.ts";
 
@@ -71,9 +71,6 @@ const int = (name: string) =>
     .string()
     .regex(/^\d+$/, `${name} must be a non-negative integer`)
     .transform((v) => Number(v));
-
-/** Most threads --threads takes: each holds a copy of the networks, and past the cores it only adds waiting. */
-export const MAX_FIT_THREADS = 16;
 
 /** --threads auto | n: data-parallel training threads for CTGAN and TVAE (cli/fit-replica.ts). */
 export const threadsFlagSchema = z

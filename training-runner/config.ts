@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { availableParallelism, hostname, totalmem } from "node:os";
 import { z } from "zod";
-import type { ThreadSetting } from "../cli/fit-replica.ts";
+import { MAX_FIT_THREADS, type ThreadSetting } from "../cli/fit-replica.ts";
 import { synthError } from "../shared/errors.ts";
 
 /** What a runner can execute: generation requests, dataset validation/profiling, optimisation trials. */
@@ -63,7 +63,7 @@ export const runnerEnvSchema = z.object({
   // Data-parallel training threads per fit (cli/fit-replica.ts): auto shares the cores among the jobs.
   RUNNER_FIT_THREADS: z.preprocess(
     blankIsUnset,
-    z.union([z.literal("auto"), z.coerce.number().int().min(1).max(16)]).default("auto"),
+    z.union([z.literal("auto"), z.coerce.number().int().min(1).max(MAX_FIT_THREADS)]).default("auto"),
   ),
   LOG_LEVEL: z.preprocess(blankIsUnset, z.enum(["debug", "info", "warn", "error"]).default("info")),
 });
