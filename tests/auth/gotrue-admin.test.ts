@@ -24,7 +24,7 @@ authAdminContract("Supabase Auth HTTP admin API against the local Auth stand-in"
   const server = await startLocalAuthServer({ db: fx.db, jwtSecret: SECRET });
   const admin = createGoTrueAdmin({
     url: server.url,
-    serviceRoleKey: await mintApiKey(SECRET, "service_role"),
+    serviceRoleKey: server.serviceRoleKey,
   });
   return { admin, close: () => server.close() };
 });
@@ -39,9 +39,14 @@ describe("the HTTP adapter on the wire", () => {
   beforeAll(async () => {
     fx = openDb();
     server = await startLocalAuthServer({ db: fx.db, jwtSecret: SECRET });
-    legacy = await startLocalAuthServer({ db: fx.db, jwtSecret: SECRET, legacyClient: true });
-    serviceKey = await mintApiKey(SECRET, "service_role");
-    anonKey = await mintApiKey(SECRET, "anon");
+    legacy = await startLocalAuthServer({
+      db: fx.db,
+      jwtSecret: SECRET,
+      legacyClient: true,
+      keys: { anonKey: server.anonKey, serviceRoleKey: server.serviceRoleKey },
+    });
+    serviceKey = server.serviceRoleKey;
+    anonKey = server.anonKey;
   });
   afterAll(async () => {
     await server?.close();

@@ -17,6 +17,8 @@ export interface LocalAuthServerOptions {
   jwtSecret: string;
   clock?: Clock;
   legacyClient?: boolean;
+  /** The project's API keys; minted from the secret when absent. Two servers of one test share them. */
+  keys?: { anonKey: string; serviceRoleKey: string };
 }
 
 export interface LocalAuthServer {
@@ -28,8 +30,11 @@ export interface LocalAuthServer {
 }
 
 export async function startLocalAuthServer(options: LocalAuthServerOptions): Promise<LocalAuthServer> {
-  const anonKey = await mintApiKey(options.jwtSecret, "anon");
-  const serviceRoleKey = await mintApiKey(options.jwtSecret, "service_role");
+  // A key minted by the caller in another second carries another exp and is another key: callers
+  // use the returned keys (or pass theirs), never a second mint.
+  const anonKey = options.keys?.anonKey ?? (await mintApiKey(options.jwtSecret, "anon"));
+  const serviceRoleKey =
+    options.keys?.serviceRoleKey ?? (await mintApiKey(options.jwtSecret, "service_role"));
   const requests: LocalAuthServer["requests"] = [];
   // Built once the port is known: the tokens' issuer is the server's own URL.
   const inner: { routes?: Hono } = {};
