@@ -1,15 +1,17 @@
 /**
  * `npm run bench -- nn [--models ctgan,tvae] [--datasets credit_data,wa_churn,CPS1988,attrition,mlc_churn,Chicago]
- *  [--epochs 4] [--rounds 1] [--batch-size B] [--variants default,one-thread,two-threads,no-few-row-grad,
- *  per-value-noise,no-issue13,stock-matmul-grad,per-span,cpu]`: s/epoch of
+ *  [--epochs 4] [--rounds 1] [--batch-size B] [--variants default,one-thread,two-threads,intra-op,
+ *  no-few-row-grad,per-value-noise,no-issue13,stock-matmul-grad,per-span,cpu]`: s/epoch of
  * the neural models (median of the epochs after the first, which includes warm-up) on the shared datasets
  * and the wide fixtures (bench/fixtures, made by make-fixtures.R: an error says how when they are missing),
  * prepared by the project's transformer under the reference protocol, for tfjs wasm (SIMD) with every
  * speed-up, without each one, and on the pure-JS cpu backend; compared with the Python reference
  * (shared/reference/reference.json) where it has the table. The machine is shared: quote medians and the
  * load average, compare variants of one run, rerun when it is quiet. `default` is what a user gets
- * (`--threads auto`, cli/fit-replica.ts: two threads on two cores for tables of 20 000+ rows per epoch);
- * `one-thread` and `two-threads` force the count. CPU seconds are the whole process's, every thread included.
+ * (`--threads auto`, cli/fit-replica.ts: two data-parallel threads on two cores for tables of 20 000+ rows
+ * per epoch, else two intra-op threads for CTGAN); `one-thread` and `two-threads` (data-parallel) force the
+ * count, `intra-op` runs both models on two XNNPACK pool threads (cli/tf-wasm-threads.ts). CPU seconds are
+ * the whole process's, every thread included.
  * `--batch-size 500` trains at the reference's batch (TVAE's own default is at most a tenth of the rows).
  */
 import { readFileSync } from "node:fs";
@@ -17,6 +19,7 @@ import { cpus, loadavg } from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import { nodeParallelFit, type ThreadSetting } from "../cli/fit-replica.ts";
 import { initNodeBackend } from "../cli/tf-backend.ts";
+import { selectIntraOpThreads } from "../cli/tf-wasm-threads.ts";
 import { createRng } from "../shared/random.ts";
 import { CTGAN } from "../shared/synth/ctgan.ts";
 import type { ParallelFit } from "../shared/synth/matrix-model.ts";
@@ -34,6 +37,8 @@ interface Variant {
   groupSpans: boolean;
   perValueNoise: boolean;
   threads: ThreadSetting;
+  /** Both models on two intra-op threads (cli/tf-wasm-threads.ts), never replicas: to measure the option. */
+  intraOp?: boolean;
 }
 
 const WASM = {
@@ -49,6 +54,7 @@ const VARIANTS: Record<string, Variant> = {
   default: { ...WASM, name: "default", threads: "auto" },
   "one-thread": { ...WASM, name: "one-thread" },
   "two-threads": { ...WASM, name: "two-threads", threads: 2 },
+  "intra-op": { ...WASM, name: "intra-op", threads: 2, intraOp: true },
   "no-few-row-grad": { ...WASM, name: "no-few-row-grad", fewRowInputGradient: false },
   "stock-matmul-grad": {
     ...WASM,
@@ -67,7 +73,16 @@ const VARIANTS: Record<string, Variant> = {
  * The fit's parallel control for a variant. `auto` is judged as for a 300-epoch fit of the table (the
  * bench's few epochs would always fall under auto's minimum fit size), by its rows per epoch.
  */
-function parallelFor(threads: ThreadSetting): { parallel?: ParallelFit } {
+function parallelFor(v: Variant): { parallel?: ParallelFit } {
+  const { threads } = v;
+  if (v.intraOp) {
+    const spawn = () => {
+      throw new Error("the intra-op variant starts no replicas");
+    };
+    return {
+      parallel: { threads: 2, spawn, minCells: Infinity, intraOp: () => selectIntraOpThreads(2) },
+    };
+  }
   const parallel = nodeParallelFit(threads);
   if (parallel === undefined) return {};
   return { parallel: threads === "auto" ? { ...parallel, minCells: 0 } : parallel };
@@ -169,7 +184,7 @@ export async function run(args: string[]): Promise<unknown> {
           const load = loadavg()[0];
           await model.fit(ds.matrix, {
             rng: createRng(7),
-            ...parallelFor(v.threads),
+            ...parallelFor(v),
             onEpoch: (p) => {
               times.push((p.elapsedMs - last) / 1000);
               last = p.elapsedMs;
@@ -191,6 +206,7 @@ export async function run(args: string[]): Promise<unknown> {
             batch_size: model.batchSize ?? null,
             round,
             backend: info.backend,
+            tf_backend: tf.getBackend(),
             simd: info.simd,
             rows_fit: ds.matrix.rows,
             width: ds.matrix.width,

@@ -8,6 +8,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { ParallelFit } from "../shared/synth/matrix-model.ts";
 import type { ReplicaHandle, ReplicaInit, ReplicaSpawner } from "../shared/synth/nn/data-parallel.ts";
+import { selectIntraOpThreads } from "./tf-wasm-threads.ts";
 
 const BOOT = new URL("../bin/ts-worker.mjs", import.meta.url);
 const ENTRY = new URL("./fit-replica-worker.ts", import.meta.url).href;
@@ -73,7 +74,21 @@ export const AUTO_MIN_CELLS = 10_000_000;
  */
 export const AUTO_MIN_ROWS_PER_EPOCH = 20_000;
 
-/** The `parallel` fit option for a thread setting; undefined for one thread. */
+let intraOpFallbackNoted = false;
+
+/** Intra-op threads for `auto` (cli/tf-wasm-threads.ts); a build that cannot start is said once, on stderr. */
+export const nodeIntraOp = (threads: number): Promise<number> =>
+  selectIntraOpThreads(threads, (reason) => {
+    if (intraOpFallbackNoted) return;
+    intraOpFallbackNoted = true;
+    process.stderr.write(`note: training on one thread (the threaded wasm build did not start: ${reason})\n`);
+  });
+
+/**
+ * The `parallel` fit option for a thread setting; undefined for one thread. `auto` also offers intra-op
+ * threads, which a fit below the data-parallel thresholds may take instead (the model decides: CTGAN does,
+ * TVAE does not); an explicit count is always data-parallel.
+ */
 export function nodeParallelFit(
   setting: ThreadSetting,
   cores = availableParallelism(),
@@ -83,6 +98,8 @@ export function nodeParallelFit(
   return {
     threads,
     spawn: spawnNodeReplica,
-    ...(setting === "auto" ? { minCells: AUTO_MIN_CELLS, minRowsPerEpoch: AUTO_MIN_ROWS_PER_EPOCH } : {}),
+    ...(setting === "auto"
+      ? { minCells: AUTO_MIN_CELLS, minRowsPerEpoch: AUTO_MIN_ROWS_PER_EPOCH, intraOp: nodeIntraOp }
+      : {}),
   };
 }

@@ -62,6 +62,12 @@ export interface ParallelFit {
    * gradients cost nearly what the whole batch's does (see nn/data-parallel.ts), so a replica only adds work.
    */
   minRowsPerEpoch?: number;
+  /**
+   * Selects the intra-op threads (XNNPACK's pool inside one tfjs backend) for the fit about to start and
+   * returns the count in effect; absent where the runtime has no threaded backend. A fit that stays on one
+   * data-parallel thread may ask for `threads` of them here instead (the model decides; see ctgan.ts).
+   */
+  intraOp?: (threads: number) => Promise<number>;
 }
 
 /** The size of a fit, as the thread choice sees it. */
