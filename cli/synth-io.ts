@@ -72,7 +72,7 @@ const int = (name: string) =>
     .regex(/^\d+$/, `${name} must be a non-negative integer`)
     .transform((v) => Number(v));
 
-/** --threads auto | n: data-parallel training threads for CTGAN and TVAE (cli/fit-replica.ts). */
+/** --threads auto | n: training threads for CTGAN and TVAE (cli/fit-replica.ts, cli/tf-wasm-threads.ts). */
 export const threadsFlagSchema = z
   .string()
   .regex(/^(auto|\d+)$/, "--threads must be auto or a whole number")
@@ -90,7 +90,7 @@ export const threadsFlagSchema = z
   .default("auto");
 
 export const THREADS_HELP =
-  "training threads for ctgan / tvae: auto (two on a machine with two cores, only for fits of at least 20 000 rows per epoch, where a second thread was measured to gain) or a count; the model depends on it as on the seed";
+  "training threads for ctgan / tvae: auto (on two or more cores: data-parallel steps on two threads for fits of at least 20 000 rows per epoch; below that, CTGAN's matrix products on two threads, which leaves the model exactly as on one; TVAE stays on one, where a second thread was measured to lose) or a count of data-parallel threads; data-parallel threads change the model as the seed does";
 
 export const fitFlagsSchema = z.object({
   /** Absent: gaussian_copula, or the model a --config best.json was tuned for. */

@@ -60,7 +60,7 @@ export const runnerEnvSchema = z.object({
       .default("1")
       .transform((v) => v === "1" || v === "true"),
   ),
-  // Data-parallel training threads per fit (cli/fit-replica.ts): auto shares the cores among the jobs.
+  // Training threads per fit (cli/fit-replica.ts): auto shares the cores among the jobs.
   RUNNER_FIT_THREADS: z.preprocess(
     blankIsUnset,
     z.union([z.literal("auto"), z.coerce.number().int().min(1).max(MAX_FIT_THREADS)]).default("auto"),
