@@ -19,6 +19,7 @@ import { dirname, join } from "node:path";
 import type { Worker, WorkerOptions } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs";
 import { BackendWasm, setThreadsCount } from "@tensorflow/tfjs-backend-wasm";
+import { registerWasmAdam } from "./wasm-adam.ts";
 
 export const THREADED_BACKEND = "wasm-threads";
 
@@ -122,6 +123,7 @@ function registerThreadedBackend(threads: number): void {
   for (const kernel of tf.getKernelsForBackend("wasm")) {
     tf.registerKernel({ ...kernel, backendName: THREADED_BACKEND });
   }
+  registerWasmAdam(THREADED_BACKEND);
   tf.registerBackend(
     THREADED_BACKEND,
     async () => {
