@@ -122,6 +122,12 @@ describe("data-parallel fits over Node worker threads", () => {
     });
     expect(spawner.spawned).toHaveLength(0);
     expect(small.hash).toBe(one.hash);
+    // A per-model threshold applies to its own model only: 600 rows pass TVAE's 600, not CTGAN's 601.
+    const perModel = { threads: 2, spawn: spawner.spawn, minRowsPerEpoch: { tvae: 600, ctgan: 601 } };
+    await fit(tvae(), perModel);
+    expect(spawner.spawned.map((s) => s.kind)).toEqual(["tvae"]);
+    await fit(ctgan(), perModel);
+    expect(spawner.spawned.map((s) => s.kind)).toEqual(["tvae"]);
   });
 
   it("a replica that cannot start fails the fit with INTERNAL_ERROR and leaks no tensor", async () => {

@@ -64,15 +64,20 @@ export function fitThreads(setting: ThreadSetting, cores = availableParallelism(
 export const AUTO_MIN_CELLS = 10_000_000;
 
 /**
- * ... and fits with fewer rows per epoch than this. Measured on this project's 2-core machine (bench/nn.ts,
- * one-thread against two-threads, side by side, quiet machine; bench/results/nn-threads.json): two threads
- * were 1.40x faster per epoch for CTGAN and 1.08x for TVAE on CPS1988 (28 000 rows per epoch), and 1.25x on
- * a 2 000-row CTGAN batch; on the 1 000-5 600-row tables they ranged from 1.06x faster to 1.16x slower, and
- * attrition's TVAE (about 100-row batches) took 1.76x as long.
+ * ... and fits with fewer rows per epoch than this, per model. Measured on this project's 2-core machine
+ * (bench/nn.ts, every variant side by side, two rounds; bench/results/nn-fused-adam.json, s/epoch):
+ * - TVAE, two data-parallel threads against one: Chicago (5 698 rows) 0.371 against 0.467, wa_churn (4 922)
+ *   0.244 against 0.268, mlc_churn (3 500) 0.242 against 0.261, CPS1988 (19 709) 0.694 against 0.938; but
+ *   credit_data (2 828) 0.215 against 0.165 and attrition (1 029, about 100-row batches) 0.135 against 0.093.
+ * - CTGAN, two data-parallel threads against two intra-op threads (which it takes below this): CPS1988
+ *   (19 500 rows per epoch) 2.17 against 2.49, but 1 000-5 700-row tables 1.07-1.33x slower. The threshold
+ *   stays at 20 000 all the same: data-parallel CTGAN normalises each share's batch on its own (ghost batch
+ *   norm), a different fit whose quality at equal epochs has not been measured, while intra-op threads
+ *   leave the fit bit-identical.
  * A share's gradient costs much more than half the batch's: tfjs-wasm repacks every updated weight for
  * XNNPACK and dispatches every op from JavaScript, and each replica pays both again.
  */
-export const AUTO_MIN_ROWS_PER_EPOCH = 20_000;
+export const AUTO_MIN_ROWS_PER_EPOCH = { ctgan: 20_000, tvae: 4_000 } as const;
 
 let intraOpFallbackNoted = false;
 

@@ -779,7 +779,8 @@ function ctganChannelFloats(nets: CtganNets, shareRows: number): number {
 function ctganReplicaCount(parallel: ParallelFit | undefined, c: FitConfig, matrix: TrainingMatrix): number {
   const { batch_size: batch, pac, epochs } = c;
   const steps = Math.max(Math.floor(matrix.rows / batch), 1);
-  return fitThreadCount(parallel, { epochs, rowsPerEpoch: steps * batch, width: matrix.width }, batch / pac);
+  const size = { model: "ctgan" as const, epochs, rowsPerEpoch: steps * batch, width: matrix.width };
+  return fitThreadCount(parallel, size, batch / pac);
 }
 
 /** Replicas for a parallel fit, holding copies of the freshly initialised networks; none for one thread. */

@@ -58,10 +58,11 @@ export interface ParallelFit {
    */
   minCells?: number;
   /**
-   * A fit with fewer rows per epoch than this runs on one thread: with few steps per epoch the shares'
-   * gradients cost nearly what the whole batch's does (see nn/data-parallel.ts), so a replica only adds work.
+   * A fit with fewer rows per epoch than this (one figure, or one per model) runs on one thread: with few
+   * steps per epoch the shares' gradients cost nearly what the whole batch's does (see nn/data-parallel.ts),
+   * so a replica only adds work.
    */
-  minRowsPerEpoch?: number;
+  minRowsPerEpoch?: number | Readonly<Partial<Record<FitSize["model"], number>>>;
   /**
    * Selects the intra-op threads (XNNPACK's pool inside one tfjs backend) for the fit about to start and
    * returns the count in effect; absent where the runtime has no threaded backend. A fit that stays on one
@@ -72,6 +73,7 @@ export interface ParallelFit {
 
 /** The size of a fit, as the thread choice sees it. */
 export interface FitSize {
+  model: "ctgan" | "tvae";
   epochs: number;
   rowsPerEpoch: number;
   width: number;
@@ -81,7 +83,8 @@ export interface FitSize {
 export function fitThreadCount(parallel: ParallelFit | undefined, size: FitSize, cap: number): number {
   if (parallel === undefined) return 1;
   if (size.epochs * size.rowsPerEpoch * size.width < (parallel.minCells ?? 0)) return 1;
-  if (size.rowsPerEpoch < (parallel.minRowsPerEpoch ?? 0)) return 1;
+  const minRows = parallel.minRowsPerEpoch;
+  if (size.rowsPerEpoch < (typeof minRows === "number" ? minRows : (minRows?.[size.model] ?? 0))) return 1;
   return Math.max(1, Math.min(parallel.threads, cap));
 }
 
