@@ -3,7 +3,7 @@
  * (matmuls, binary ops) split their work over a pthreadpool. tfjs turns the build off on Node
  * (WASM_HAS_MULTITHREAD_SUPPORT is false there: tensorflow/tfjs#3830) because its loader hands the pthread
  * workers Blob URLs, which Node's worker_threads cannot load; here the Emscripten module is created with file
- * paths instead (the worker script written once to the temp directory) and registered as a second backend,
+ * paths instead (its workers run their script from memory) and registered as a second backend,
  * `wasm-threads`, running the wasm backend's own kernels. A fit picks its backend (`selectIntraOpThreads`),
  * so the one-thread `wasm` backend stays as it was and the two can be switched between fits: tfjs moves a
  * tensor's data to the active backend when a kernel first reads it.
@@ -11,10 +11,8 @@
  * XNNPACK splits a matmul's output tiles over the threads and each tile is summed in the same order, so a fit
  * is bit-identical on one and two intra-op threads (cli/tf-wasm-threads.test.ts checks a CTGAN fit).
  */
-import { createHash } from "node:crypto";
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Worker, WorkerOptions } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs";
@@ -43,35 +41,25 @@ function threadedFiles(): { factoryPath: string; wasmPath: string; workerContent
   return {
     factoryPath: join(pkg, "wasm-out/tfjs-backend-wasm-threaded-simd.js"),
     wasmPath: join(pkg, "dist/tfjs-backend-wasm-threaded-simd.wasm"),
-    // tfjs escapes the newlines inside its string literals before making a Blob of it; the file needs the same.
+    // tfjs escapes the newlines inside its string literals before making a Blob of it; so must we.
     workerContents: worker.wasmWorkerContents.replace(/\n/g, "\\n"),
   };
 }
 
-/** The pthread worker's script, content-addressed so concurrent processes share one file safely. */
-function workerScript(contents: string): string {
-  const hash = createHash("sha256").update(contents).digest("hex").slice(0, 16);
-  const path = join(tmpdir(), `synth-tfjs-wasm-worker-${hash}.cjs`);
-  if (!existsSync(path)) {
-    const partial = `${path}.${process.pid}.tmp`;
-    writeFileSync(partial, contents, { mode: 0o644 });
-    renameSync(partial, path);
-  }
-  return path;
-}
-
 /**
- * Runs `create` with worker_threads' Worker starting plain Node workers: Emscripten starts its pool (8
- * workers, fixed at build time) inside the factory call, and a worker inherits the process's execArgv by
- * default, so under tsx each would load the TypeScript loader it never uses (the script is plain CJS).
+ * Runs `create` with worker_threads' Worker replaced by one that runs the pthread worker's script itself
+ * (`eval`), whatever file it is asked for, as a plain Node worker. Emscripten takes the class once, inside
+ * the factory call (it starts its pool of 8 workers there, and keeps the class for any later one), so no
+ * script is ever written to disk for another process to swap, and no worker inherits the process's
+ * execArgv: under tsx each would load the TypeScript loader it never uses (the script is plain CJS).
  */
-function withPlainWorkers<T>(create: () => T): T {
+function withEvalWorkers<T>(script: string, create: () => T): T {
   const require = createRequire(import.meta.url);
   const threads = require("node:worker_threads") as { Worker: typeof Worker };
   const Original = threads.Worker;
   threads.Worker = class extends Original {
-    constructor(filename: string | URL, options: WorkerOptions = {}) {
-      super(filename, { ...options, execArgv: [] });
+    constructor(_filename: string | URL, options: WorkerOptions = {}) {
+      super(script, { ...options, eval: true, execArgv: [] });
     }
   };
   try {
@@ -85,11 +73,10 @@ async function createThreadedModule(threads: number): Promise<EmscriptenModule> 
   const require = createRequire(import.meta.url);
   const files = threadedFiles();
   const factory = require(files.factoryPath) as EmscriptenFactory;
-  const workerPath = workerScript(files.workerContents);
-  const module = await withPlainWorkers(() =>
+  const module = await withEvalWorkers(files.workerContents, () =>
     factory({
-      locateFile: (path: string) =>
-        path.endsWith(".worker.js") ? workerPath : path.endsWith(".wasm") ? files.wasmPath : path,
+      // The worker script's path is never opened (withEvalWorkers); the binary's is.
+      locateFile: (path: string) => (path.endsWith(".wasm") ? files.wasmPath : path),
       // The pthread workers evaluate this file to get the factory (a Blob in tfjs's browser loader).
       mainScriptUrlOrBlob: files.factoryPath,
       instantiateWasm: (

@@ -51,7 +51,7 @@ function adamUpdate(args: {
   const a = args.attrs as unknown as AdamKernelAttrs;
   const { p, g, m, v } = args.inputs as Record<"p" | "g" | "m" | "v", tf.TensorInfo>;
   const out = [0, 1, 2].map(() => backend.makeOutput(p.shape, "float32"));
-  // Offsets are read after the allocations: reading one moves a tensor living on another backend here.
+  // Reading an input's offset first moves it here if it lives on the other wasm backend.
   const at = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
   // f32 parameters: each constant is rounded to float32 as the op chain's scalar tensors are.
   updateFor(backend)(
