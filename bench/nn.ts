@@ -9,10 +9,10 @@
  * (shared/reference/reference.json) where it has the table. The machine is shared: quote medians and the
  * load average, compare variants of one run, rerun when it is quiet. `default` is what a user gets
  * (`--threads auto`, cli/fit-replica.ts: two data-parallel threads on two cores at 20 000+ rows per epoch
- * for CTGAN and 4 000+ for TVAE, else two intra-op threads for CTGAN); `one-thread` and `two-threads` (data-parallel) force the
- * count, `intra-op` runs both models on two XNNPACK pool threads (cli/tf-wasm-threads.ts), `adam-op-chain`
- * is one thread with Adam as tfjs ops instead of the fused kernel (cli/wasm-adam.ts). CPU seconds are the
- * whole process's, every thread included.
+ * for CTGAN and 4 000+ for TVAE, else two intra-op threads for CTGAN); `one-thread` and `two-threads`
+ * (data-parallel) force the count, `intra-op` runs both models on two XNNPACK pool threads
+ * (cli/tf-wasm-threads.ts), `adam-op-chain` is one thread with Adam as tfjs ops instead of the fused kernel
+ * (cli/wasm-adam.ts). CPU seconds are the whole process's, every thread included.
  * `--batch-size 500` trains at the reference's batch (TVAE's own default is at most a tenth of the rows).
  */
 import { readFileSync } from "node:fs";

@@ -276,7 +276,7 @@ export class CTGAN implements MatrixModel {
 
     const replicas = ctganReplicaCount(options.parallel, c, matrix);
     // Without replicas the fit takes the threads as XNNPACK's pool instead: CTGAN's matmuls are large enough
-    // for it to win 1.1-1.3x on 1 000-7 000-row tables, where replicas lose (bench nn, `intra-op`).
+    // for it to win 1.08-1.35x on the bench's 1 000-20 000-row tables (bench/results/nn-fused-adam.json).
     if (options.parallel?.intraOp !== undefined) {
       await options.parallel.intraOp(replicas >= 2 ? 1 : options.parallel.threads);
     }

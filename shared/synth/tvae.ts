@@ -312,8 +312,9 @@ export class TVAE implements MatrixModel {
     this.dispose();
     this.columns = matrix.columns;
 
-    // TVAE's small matmuls lose to the pool's hand-offs (bench nn, `intra-op`: 1.1-1.4x slower on 1 000-7 000
-    // rows), so its fits run on one intra-op thread, whatever the fit before chose.
+    // TVAE's small matmuls lose to the pool's hand-offs (separate processes, A B A B: 1.1-1.25x slower on
+    // attrition and credit_data, no faster on Chicago), so its fits run on one intra-op thread, whatever the
+    // fit before chose.
     await options.parallel?.intraOp?.(1);
     const { encSet, decSet, nets } = buildTvaeNets(layout, c, rng);
     const { decoder, vars } = nets;
