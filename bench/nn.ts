@@ -90,7 +90,7 @@ function parallelFor(v: Variant): { parallel?: ParallelFit } {
   }
   const parallel = nodeParallelFit(threads);
   if (parallel === undefined) return {};
-  return { parallel: threads === "auto" ? { ...parallel, minCells: 0 } : parallel };
+  return { parallel: threads === "auto" ? { ...parallel, minCells: 0, minIntraOpCells: 0 } : parallel };
 }
 
 interface ReferenceRow {

@@ -8,7 +8,7 @@ import type { MatrixModel, ParallelFit } from "../shared/synth/matrix-model.ts";
 import type { ReplicaSpawner } from "../shared/synth/nn/data-parallel.ts";
 import { TVAE } from "../shared/synth/tvae.ts";
 import { tinyMatrix } from "../tests/synth-nn/tiny-matrix.ts";
-import { nodeParallelFit } from "./fit-replica.ts";
+import { AUTO_MIN_INTRA_OP_CELLS, nodeParallelFit } from "./fit-replica.ts";
 import { initNodeBackend } from "./tf-backend.ts";
 import { selectIntraOpThreads, THREADED_BACKEND } from "./tf-wasm-threads.ts";
 
@@ -85,6 +85,14 @@ describe("intra-op threads (tfjs-wasm's threaded build on Node)", () => {
     expect(two.sample).toBe(one.sample);
   });
 
+  it("CTGAN asks for one thread when the fit is smaller than minIntraOpCells", async () => {
+    await selectIntraOpThreads(2);
+    const { parallel, asked } = intraOnly();
+    const small = await fitted(ctgan(), { ...parallel, minIntraOpCells: 2 * 400 * matrix.width + 1 });
+    expect(asked).toEqual([1]);
+    expect(small.backend).toBe("wasm");
+  });
+
   it("TVAE asks for one thread and goes back to the one-thread backend; its fit is unchanged", async () => {
     await selectIntraOpThreads(2);
     expect(tf.getBackend()).toBe(THREADED_BACKEND);
@@ -110,6 +118,7 @@ describe("intra-op threads (tfjs-wasm's threaded build on Node)", () => {
 
   it("only `auto` offers intra-op threads, and a process on the cpu backend stays there", async () => {
     expect(nodeParallelFit("auto", 2)?.intraOp).toBeTypeOf("function");
+    expect(nodeParallelFit("auto", 2)?.minIntraOpCells).toBe(AUTO_MIN_INTRA_OP_CELLS);
     expect(nodeParallelFit(2, 2)?.intraOp).toBeUndefined();
     expect(nodeParallelFit("auto", 1)).toBeUndefined();
     await initNodeBackend({ backend: "cpu", fallback: false });

@@ -21,11 +21,11 @@ import type {
   MatrixCondition,
   MatrixFitOptions,
   MatrixModel,
+  FitSize,
   MatrixModelState,
-  ParallelFit,
   TrainingMatrix,
 } from "./matrix-model.ts";
-import { fitThreadCount } from "./matrix-model.ts";
+import { fitCells, fitThreadCount } from "./matrix-model.ts";
 import { Adam } from "./nn/adam.ts";
 import { CondSampler } from "./nn/cond-sampler.ts";
 import { registerComparisonGradients } from "./nn/gradients.ts";
@@ -274,11 +274,14 @@ export class CTGAN implements MatrixModel {
     this.dispose();
     this.columns = matrix.columns;
 
-    const replicas = ctganReplicaCount(options.parallel, c, matrix);
+    const { parallel } = options;
+    const size = ctganFitSize(c, matrix);
+    const replicas = fitThreadCount(parallel, size, batch / c.pac);
     // Without replicas the fit takes the threads as XNNPACK's pool instead: CTGAN's matmuls are large enough
     // for it to win 1.08-1.35x on the bench's 1 000-20 000-row tables (bench/results/nn-fused-adam.json).
-    if (options.parallel?.intraOp !== undefined) {
-      await options.parallel.intraOp(replicas >= 2 ? 1 : options.parallel.threads);
+    if (parallel?.intraOp !== undefined) {
+      const pooled = replicas < 2 && fitCells(size) >= (parallel.minIntraOpCells ?? 0);
+      await parallel.intraOp(pooled ? parallel.threads : 1);
     }
     const { gSet, dSet, nets } = buildCtganNets(layout, c, rng);
     const { generator } = nets;
@@ -775,12 +778,10 @@ function ctganChannelFloats(nets: CtganNets, shareRows: number): number {
   return Math.max(critic_, generator_, gradientFloats(nets.dVars, 2), gradientFloats(nets.gVars, 1));
 }
 
-/** The data-parallel threads of a fit (1: none), at most one per pac group. */
-function ctganReplicaCount(parallel: ParallelFit | undefined, c: FitConfig, matrix: TrainingMatrix): number {
-  const { batch_size: batch, pac, epochs } = c;
-  const steps = Math.max(Math.floor(matrix.rows / batch), 1);
-  const size = { model: "ctgan" as const, epochs, rowsPerEpoch: steps * batch, width: matrix.width };
-  return fitThreadCount(parallel, size, batch / pac);
+/** A fit's size as the thread choice sees it (its steps draw whole batches). */
+function ctganFitSize(c: FitConfig, matrix: TrainingMatrix): FitSize {
+  const steps = Math.max(Math.floor(matrix.rows / c.batch_size), 1);
+  return { model: "ctgan", epochs: c.epochs, rowsPerEpoch: steps * c.batch_size, width: matrix.width };
 }
 
 /** Replicas for a parallel fit, holding copies of the freshly initialised networks; none for one thread. */

@@ -69,6 +69,8 @@ export interface ParallelFit {
    * data-parallel thread may ask for `threads` of them here instead (the model decides; see ctgan.ts).
    */
   intraOp?: (threads: number) => Promise<number>;
+  /** A fit smaller than this (cells as for minCells) takes no intra-op threads: starting the pool costs too. */
+  minIntraOpCells?: number;
 }
 
 /** The size of a fit, as the thread choice sees it. */
@@ -79,10 +81,13 @@ export interface FitSize {
   width: number;
 }
 
+/** Cells of a fit, as minCells counts them. */
+export const fitCells = (size: FitSize): number => size.epochs * size.rowsPerEpoch * size.width;
+
 /** The threads a fit of this size uses under `parallel`, at most `cap`. */
 export function fitThreadCount(parallel: ParallelFit | undefined, size: FitSize, cap: number): number {
   if (parallel === undefined) return 1;
-  if (size.epochs * size.rowsPerEpoch * size.width < (parallel.minCells ?? 0)) return 1;
+  if (fitCells(size) < (parallel.minCells ?? 0)) return 1;
   const minRows = parallel.minRowsPerEpoch;
   if (size.rowsPerEpoch < (typeof minRows === "number" ? minRows : (minRows?.[size.model] ?? 0))) return 1;
   return Math.max(1, Math.min(parallel.threads, cap));
