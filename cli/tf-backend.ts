@@ -6,16 +6,18 @@ import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { initBackend, type BackendInfo, type BackendOptions } from "../shared/synth/backend.ts";
 import { registerWasmAdam } from "./wasm-adam.ts";
+import { registerWasmSpanLoss } from "./wasm-span-loss.ts";
 
 export function wasmBinaryDir(): string {
   const require = createRequire(import.meta.url);
   return `${dirname(require.resolve("@tensorflow/tfjs-backend-wasm"))}/`;
 }
 
-/** wasm (SIMD) unless `backend: "cpu"`, falling back to cpu if wasm cannot start; with the fused Adam kernel. */
+/** wasm (SIMD) unless `backend: "cpu"`, falling back to cpu if wasm cannot start; with our fused kernels. */
 export function initNodeBackend(
   options: Omit<BackendOptions, "wasmPaths" | "wasmBinary"> = {},
 ): Promise<BackendInfo> {
   registerWasmAdam("wasm");
+  registerWasmSpanLoss("wasm");
   return initBackend({ ...options, wasmPaths: wasmBinaryDir() });
 }

@@ -18,6 +18,7 @@ import type { Worker, WorkerOptions } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs";
 import { BackendWasm, setThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmAdam } from "./wasm-adam.ts";
+import { registerWasmSpanLoss } from "./wasm-span-loss.ts";
 
 export const THREADED_BACKEND = "wasm-threads";
 
@@ -111,6 +112,7 @@ function registerThreadedBackend(threads: number): void {
     tf.registerKernel({ ...kernel, backendName: THREADED_BACKEND });
   }
   registerWasmAdam(THREADED_BACKEND);
+  registerWasmSpanLoss(THREADED_BACKEND);
   tf.registerBackend(
     THREADED_BACKEND,
     async () => {

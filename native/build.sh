@@ -10,11 +10,13 @@ if [ "${1:-}" = "--check" ]; then out="$(mktemp -d)"; fi
 mkdir -p "$out"
 flags=(--target=wasm32 -O2 -msimd128 -ffp-contract=off -nostdlib -fno-builtin
   -Wl,--no-entry -Wl,--import-memory -Wl,--strip-all)
-clang "${flags[@]}" -o "$out/adam.wasm" native/adam.c
-clang "${flags[@]}" -matomics -mbulk-memory -Wl,--shared-memory -Wl,--max-memory=4294967296 \
-  -o "$out/adam-shared.wasm" native/adam.c
+for kernel in adam span-loss; do
+  clang "${flags[@]}" -o "$out/$kernel.wasm" "native/$kernel.c"
+  clang "${flags[@]}" -matomics -mbulk-memory -Wl,--shared-memory -Wl,--max-memory=4294967296 \
+    -o "$out/$kernel-shared.wasm" "native/$kernel.c"
+done
 # The module borrows tfjs's memory: no start function and no data segment may write into it at instantiation.
-for f in "$out"/adam.wasm "$out"/adam-shared.wasm; do
+for f in "$out"/*.wasm; do
   node -e '
     const bytes = require("fs").readFileSync(process.argv[1]);
     let at = 8;
@@ -25,8 +27,16 @@ for f in "$out"/adam.wasm "$out"/adam-shared.wasm; do
       at += size;
     }' "$f"
 done
+# ... nor use a stack (the module's stack pointer would point into tfjs's heap): no global is read or written.
+objdump="$(command -v llvm-objdump || command -v llvm-objdump-14 || echo /usr/lib/llvm-14/bin/llvm-objdump)"
+for f in "$out"/*.wasm; do
+  if "$objdump" -d "$f" | grep -q 'global\.\(get\|set\)'; then
+    echo "$f: uses a global (a stack): it would write into the memory it borrows" >&2
+    exit 1
+  fi
+done
 if [ "${1:-}" = "--check" ]; then
-  for f in adam.wasm adam-shared.wasm; do
+  for f in adam.wasm adam-shared.wasm span-loss.wasm span-loss-shared.wasm; do
     cmp -s "$out/$f" "cli/wasm/$f" || { echo "cli/wasm/$f is not what native/ builds: run native/build.sh" >&2; exit 1; }
   done
   rm -rf "$out"

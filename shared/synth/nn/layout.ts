@@ -204,11 +204,74 @@ export function logSoftmaxSpans(logits: tf.Tensor2D, layout: SpanLayout): tf.Ten
 }
 
 /**
+ * A fused span cross-entropy the runtime may register (Node: cli/wasm-span-loss.ts, on tfjs-wasm's heap):
+ * inputs logits [rows, width] and target [rows, softmaxWidth], attributes SpanCrossEntropyAttrs; outputs
+ * the summed loss (a scalar) and the spans' softmax [rows, softmaxWidth], which its gradient kernel takes
+ * (inputs dy, soft, target; output d loss / d logits, [rows, width]).
+ */
+export const SPAN_CE_KERNEL = "SynthSpanCrossEntropy";
+export const SPAN_CE_GRAD_KERNEL = "SynthSpanCrossEntropyGrad";
+
+export interface SpanCrossEntropyAttrs {
+  /** The first softmax column (the tanh columns come first). */
+  offset: number;
+  /** Every softmax span's width, in column order. */
+  sizes: number[];
+  /** Columns of the logits. */
+  width: number;
+}
+
+let spanKernelOff = false;
+
+/** Makes the span cross-entropy use the tfjs op chain where the kernels exist: the bench's baseline. */
+export function forceSpanCrossEntropyOpChain(on: boolean): void {
+  spanKernelOff = on;
+}
+
+/** Whether spanCrossEntropySum runs the fused kernels on the active backend. */
+export function spanCrossEntropyKernelActive(): boolean {
+  const backend = tf.getBackend();
+  return (
+    !spanKernelOff &&
+    tf.getKernel(SPAN_CE_KERNEL, backend) !== undefined &&
+    tf.getKernel(SPAN_CE_GRAD_KERNEL, backend) !== undefined
+  );
+}
+
+function fusedSpanCrossEntropy(logits: tf.Tensor2D, layout: SpanLayout, target: tf.Tensor2D): tf.Scalar {
+  const attrs: SpanCrossEntropyAttrs = {
+    offset: layout.tanhCount,
+    sizes: layout.blocks.flatMap(({ size, count }) => new Array<number>(count).fill(size)),
+    width: logits.shape[1],
+  };
+  const named = attrs as unknown as tf.NamedAttrMap;
+  const f = tf.customGrad((x, t, save) => {
+    const inputs = { logits: x as tf.Tensor, target: t as tf.Tensor };
+    const [loss, soft] = tf.engine().runKernel(SPAN_CE_KERNEL, inputs, named) as tf.Tensor[];
+    (save as tf.GradSaveFunc)([soft, t as tf.Tensor]);
+    return {
+      value: loss,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+        tf
+          .engine()
+          .runKernel(SPAN_CE_GRAD_KERNEL, { dy, soft: saved[0], target: saved[1] }, named) as tf.Tensor,
+        tf.zerosLike(saved[1]),
+      ],
+    };
+  });
+  return f(logits, target) as tf.Scalar;
+}
+
+/**
  * Summed cross-entropy of every softmax span against `target` ([rows, softmaxWidth], one-hot per span
  * that counts, zero elsewhere): -sum(target * log_softmax(logits)). One op chain for all spans instead of
- * one cross_entropy call per span.
+ * one cross_entropy call per span, or two fused kernels (forward and gradient) where the runtime has them:
+ * the op chain is ~80 small kernels per step with its gradient, most of a small TVAE step's elementwise time.
  */
 export function spanCrossEntropySum(logits: tf.Tensor2D, layout: SpanLayout, target: tf.Tensor2D): tf.Scalar {
+  if (layout.softmaxWidth > 0 && spanCrossEntropyKernelActive()) {
+    return fusedSpanCrossEntropy(logits, layout, target);
+  }
   return tf.neg(tf.sum(tf.mul(target, logSoftmaxSpans(logits, layout)))) as tf.Scalar;
 }
 

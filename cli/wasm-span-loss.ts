@@ -1,0 +1,100 @@
+/**
+ * The fused span cross-entropy (shared/synth/nn/layout.ts SPAN_CE_KERNEL and its gradient) for tfjs-wasm
+ * on Node: native/span-loss.c on the backend's heap (cli/wasm-heap.ts), one pass each way instead of the
+ * op chain's slices, reshapes, log-softmaxes, concat, product and sum and their gradients.
+ */
+import * as tf from "@tensorflow/tfjs";
+import {
+  SPAN_CE_GRAD_KERNEL,
+  SPAN_CE_KERNEL,
+  type SpanCrossEntropyAttrs,
+} from "../shared/synth/nn/layout.ts";
+import { heapOffset, kernelExports, type WasmBackendInternals } from "./wasm-heap.ts";
+
+type Kernel = (...args: number[]) => number;
+
+interface KernelArgs {
+  inputs: tf.NamedTensorInfoMap;
+  backend: object;
+  attrs?: tf.NamedAttrMap;
+}
+
+/** Runs `use` with the span widths in a scratch int32 buffer on the heap, freed after. */
+function withSizes<T>(backend: WasmBackendInternals, sizes: number[], use: (at: number) => T): T {
+  const buffer = backend.makeOutput([sizes.length], "int32");
+  try {
+    new Int32Array(heapView(backend, buffer).buffer, heapOffset(backend, buffer), sizes.length).set(sizes);
+    return use(heapOffset(backend, buffer));
+  } finally {
+    backend.disposeData(buffer.dataId);
+  }
+}
+
+function heapView(backend: WasmBackendInternals, t: tf.TensorInfo): Float32Array {
+  return backend.typedArrayFromHeap(t);
+}
+
+function forward({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo[] {
+  const backend = b as WasmBackendInternals;
+  const a = attrs as unknown as SpanCrossEntropyAttrs;
+  const { logits, target } = inputs as Record<"logits" | "target", tf.TensorInfo>;
+  const [rows] = logits.shape;
+  const sw = target.shape[1];
+  const loss = backend.makeOutput([], "float32");
+  const soft = backend.makeOutput([rows, sw], "float32");
+  const run = kernelExports(backend, "span-loss").span_ce_forward as Kernel;
+  const value = withSizes(backend, a.sizes, (sizes) =>
+    run(
+      heapOffset(backend, logits),
+      heapOffset(backend, target),
+      heapOffset(backend, soft),
+      rows,
+      a.width,
+      a.offset,
+      sw,
+      sizes,
+      a.sizes.length,
+    ),
+  );
+  heapView(backend, loss)[0] = value;
+  return [loss, soft];
+}
+
+function gradient({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo {
+  const backend = b as WasmBackendInternals;
+  const a = attrs as unknown as SpanCrossEntropyAttrs;
+  const { dy, soft, target } = inputs as Record<"dy" | "soft" | "target", tf.TensorInfo>;
+  const [rows, sw] = soft.shape;
+  const grad = backend.makeOutput([rows, a.width], "float32");
+  const dyValue = heapView(backend, dy)[0];
+  const run = kernelExports(backend, "span-loss").span_ce_backward as Kernel;
+  withSizes(backend, a.sizes, (sizes) =>
+    run(
+      heapOffset(backend, soft),
+      heapOffset(backend, target),
+      heapOffset(backend, grad),
+      rows,
+      a.width,
+      a.offset,
+      sw,
+      sizes,
+      a.sizes.length,
+      dyValue,
+    ),
+  );
+  return grad;
+}
+
+/** Registers both kernels for a tfjs-wasm backend name (idempotent). */
+export function registerWasmSpanLoss(backendName: string): void {
+  if (tf.getKernel(SPAN_CE_KERNEL, backendName) === undefined) {
+    tf.registerKernel({ kernelName: SPAN_CE_KERNEL, backendName, kernelFunc: forward as tf.KernelFunc });
+  }
+  if (tf.getKernel(SPAN_CE_GRAD_KERNEL, backendName) === undefined) {
+    tf.registerKernel({
+      kernelName: SPAN_CE_GRAD_KERNEL,
+      backendName,
+      kernelFunc: gradient as tf.KernelFunc,
+    });
+  }
+}
