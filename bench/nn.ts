@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- nn [--models ctgan,tvae] [--datasets credit_data,wa_churn,CPS1988,attrition,mlc_churn,Chicago]
  *  [--epochs 4] [--rounds 1] [--batch-size B] [--variants default,one-thread,two-threads,intra-op,
- *  adam-op-chain,no-few-row-grad,per-value-noise,no-issue13,stock-matmul-grad,per-span,cpu]`: s/epoch of
+ *  adam-op-chain,span-loss-op-chain,no-kernels,no-few-row-grad,per-value-noise,no-issue13,stock-matmul-grad,
+ *  per-span,cpu]`: s/epoch of
  * the neural models (median of the epochs after the first, which includes warm-up) on the shared datasets
  * and the wide fixtures (bench/fixtures, made by make-fixtures.R: an error says how when they are missing),
  * prepared by the project's transformer under the reference protocol, for tfjs wasm (SIMD) with every
@@ -11,8 +12,9 @@
  * (`--threads auto`, cli/fit-replica.ts: two data-parallel threads on two cores at 20 000+ rows per epoch
  * for CTGAN and 4 000+ for TVAE, else two intra-op threads for CTGAN); `one-thread` and `two-threads`
  * (data-parallel) force the count, `intra-op` runs both models on two XNNPACK pool threads
- * (cli/tf-wasm-threads.ts), `adam-op-chain` is one thread with Adam as tfjs ops instead of the fused kernel
- * (cli/wasm-adam.ts). CPU seconds are the whole process's, every thread included.
+ * (cli/tf-wasm-threads.ts), `adam-op-chain` / `span-loss-op-chain` / `no-kernels` are one thread with Adam,
+ * the span cross-entropy or both as tfjs ops instead of our wasm kernels (cli/wasm-adam.ts,
+ * cli/wasm-span-loss.ts). CPU seconds are the whole process's, every thread included.
  * `--batch-size 500` trains at the reference's batch (TVAE's own default is at most a tenth of the rows).
  */
 import { readFileSync } from "node:fs";
@@ -25,7 +27,7 @@ import { createRng } from "../shared/random.ts";
 import { CTGAN } from "../shared/synth/ctgan.ts";
 import type { ParallelFit } from "../shared/synth/matrix-model.ts";
 import { forceAdamOpChain } from "../shared/synth/nn/adam.ts";
-import { setSpanGrouping } from "../shared/synth/nn/layout.ts";
+import { forceSpanCrossEntropyOpChain, setSpanGrouping } from "../shared/synth/nn/layout.ts";
 import { usePerValueNoise } from "../shared/synth/nn/random.ts";
 import { TVAE } from "../shared/synth/tvae.ts";
 import { arg, median } from "./lib/args.ts";
@@ -43,6 +45,8 @@ interface Variant {
   intraOp?: boolean;
   /** One thread, Adam as the chain of tfjs ops instead of the fused kernel (cli/wasm-adam.ts). */
   adamOpChain?: boolean;
+  /** One thread, the span cross-entropy as tfjs ops instead of the fused kernels (cli/wasm-span-loss.ts). */
+  spanLossOpChain?: boolean;
 }
 
 const WASM = {
@@ -60,6 +64,8 @@ const VARIANTS: Record<string, Variant> = {
   "two-threads": { ...WASM, name: "two-threads", threads: 2 },
   "intra-op": { ...WASM, name: "intra-op", threads: 2, intraOp: true },
   "adam-op-chain": { ...WASM, name: "adam-op-chain", adamOpChain: true },
+  "span-loss-op-chain": { ...WASM, name: "span-loss-op-chain", spanLossOpChain: true },
+  "no-kernels": { ...WASM, name: "no-kernels", adamOpChain: true, spanLossOpChain: true },
   "no-few-row-grad": { ...WASM, name: "no-few-row-grad", fewRowInputGradient: false },
   "stock-matmul-grad": {
     ...WASM,
@@ -176,6 +182,7 @@ export async function run(args: string[]): Promise<unknown> {
           setSpanGrouping(v.groupSpans);
           usePerValueNoise(v.perValueNoise);
           forceAdamOpChain(v.adamOpChain === true);
+          forceSpanCrossEntropyOpChain(v.spanLossOpChain === true);
           const n = v.backend === "cpu" ? cpuEpochs : epochs;
           const model: CTGAN | TVAE =
             modelName === "ctgan"
