@@ -278,7 +278,7 @@ export class CTGAN implements MatrixModel {
     const size = ctganFitSize(c, matrix);
     const replicas = fitThreadCount(parallel, size, batch / c.pac);
     // Without replicas the fit takes the threads as XNNPACK's pool instead: CTGAN's matmuls are large enough
-    // for it to win 1.08-1.35x on the bench's 1 000-20 000-row tables (bench/results/nn-fused-adam.json).
+    // for it to win 1.08-1.35x on the bench's 1 000-5 700-row tables (bench/results/nn-fused-adam.json).
     if (parallel?.intraOp !== undefined) {
       const pooled = replicas < 2 && fitCells(size) >= (parallel.minIntraOpCells ?? 0);
       await parallel.intraOp(pooled ? parallel.threads : 1);
