@@ -40,6 +40,14 @@ function forward({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo[] {
   const { logits, target } = inputs as Record<"logits" | "target", tf.TensorInfo>;
   const [rows] = logits.shape;
   const sw = target.shape[1];
+  // The kernel trusts these sizes to stay inside the tensors it reads on the heap.
+  const spans = a.sizes.reduce((x, y) => x + y, 0);
+  if (target.shape[0] !== rows || logits.shape[1] !== a.width || spans !== sw || a.offset + sw > a.width) {
+    throw new Error(
+      `${SPAN_CE_KERNEL}: logits [${logits.shape}] and target [${target.shape}] do not fit spans of ` +
+        `${spans} columns from column ${a.offset}`,
+    );
+  }
   const loss = backend.makeOutput([], "float32");
   const soft = backend.makeOutput([rows, sw], "float32");
   const run = kernelExports(backend, "span-loss").span_ce_forward as Kernel;
