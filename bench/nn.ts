@@ -9,8 +9,8 @@
  * speed-up, without each one, and on the pure-JS cpu backend; compared with the Python reference
  * (shared/reference/reference.json) where it has the table. The machine is shared: quote medians and the
  * load average, compare variants of one run, rerun when it is quiet. `default` is what a user gets
- * (`--threads auto`, cli/fit-replica.ts: two data-parallel threads on two cores at 10 000+ rows per epoch
- * for CTGAN and 4 000+ for TVAE, else two intra-op threads for CTGAN); `one-thread` and `two-threads`
+ * (`--threads auto`, cli/fit-replica.ts: two data-parallel threads on two cores at 10 000+ rows per epoch,
+ * else two intra-op threads for CTGAN); `one-thread` and `two-threads`
  * (data-parallel) force the count, `intra-op` runs both models on two XNNPACK pool threads
  * (cli/tf-wasm-threads.ts), `adam-op-chain` / `span-loss-op-chain` / `no-kernels` are one thread with Adam,
  * the span cross-entropy or both as tfjs ops instead of our wasm kernels (cli/wasm-adam.ts,

@@ -64,20 +64,22 @@ export function fitThreads(setting: ThreadSetting, cores = availableParallelism(
 export const AUTO_MIN_CELLS = 10_000_000;
 
 /**
- * ... and fits with fewer rows per epoch than this, per model. Measured on this project's 2-core machine
- * (bench/nn.ts, every variant side by side, two rounds; bench/results/nn-fused-adam.json, s/epoch):
- * - TVAE, two data-parallel threads against one: Chicago (5 698 rows) 0.371 against 0.467, wa_churn (4 922)
- *   0.244 against 0.268, mlc_churn (3 500) 0.242 against 0.261, CPS1988 (19 709) 0.694 against 0.938; but
- *   credit_data (2 828) 0.215 against 0.165 and attrition (1 029, about 100-row batches) 0.135 against 0.093.
- * - CTGAN, two data-parallel threads against two intra-op threads (which it takes below this): CPS1988
- *   (19 500 rows per epoch) 2.17 against 2.49, but 1 000-5 700-row tables 1.07-1.33x slower; hence 10 000.
- *   Data-parallel CTGAN normalises each share's batch on its own (ghost batch norm), a different fit with
- *   the same quality at equal epochs (bench/results/noise-quality-kernels.json, attrition and credit_data,
- *   30 epochs, 3 seeds: all-pairs 0.860 ± 0.008 against 0.861 ± 0.010, 0.826 ± 0.024 against 0.825 ± 0.022).
+ * ... and fits with fewer rows per epoch than this. Measured on this project's 2-core machine (bench/nn.ts,
+ * variants side by side in one process, s/epoch):
+ * - CTGAN, two data-parallel threads against the two intra-op threads it takes below this: CPS1988 (19 500
+ *   rows per epoch) 2.17 against 2.49, but the 1 000-4 000-row tables 1.07-1.33x slower
+ *   (bench/results/nn-fused-adam.json). Data-parallel CTGAN normalises each share's batch on its own (ghost
+ *   batch norm), a different fit with the same quality at equal epochs (bench/results/noise-quality-kernels.json,
+ *   attrition and credit_data, 30 epochs, 3 seeds: all-pairs 0.860 ± 0.008 against 0.861 ± 0.010, 0.826 ±
+ *   0.024 against 0.825 ± 0.022).
+ * - TVAE, two data-parallel threads against one, with the fused kernels (cli/wasm-adam.ts and
+ *   cli/wasm-span-loss.ts): CPS1988 (19 709 rows) 0.640 against 0.733 (bench/results/nn-kernels.json); but,
+ *   quiet machine, mlc_churn (3 500) 0.154 against 0.154, Chicago (3 989) 0.207 against 0.221, wa_churn
+ *   (4 922) 0.176 against 0.164, and credit_data (2 828) and attrition (1 029) 1.3-1.5x slower.
  * A share's gradient costs much more than half the batch's: tfjs-wasm repacks every updated weight for
  * XNNPACK and dispatches every op from JavaScript, and each replica pays both again.
  */
-export const AUTO_MIN_ROWS_PER_EPOCH = { ctgan: 10_000, tvae: 4_000 } as const;
+export const AUTO_MIN_ROWS_PER_EPOCH = 10_000;
 
 /**
  * `auto` gives a fit intra-op threads only from this many cells: the pool takes 0.3-0.5 s to start, and
