@@ -30,6 +30,11 @@ function withSizes<T>(backend: WasmBackendInternals, sizes: number[], use: (at: 
   }
 }
 
+/** Both kernels' arguments after their three tensors: rows, width, offset, sw, the sizes and their count. */
+function layoutArgs(a: SpanCrossEntropyAttrs, rows: number, sw: number, sizes: number): number[] {
+  return [rows, a.width, a.offset, sw, sizes, a.sizes.length];
+}
+
 function heapView(backend: WasmBackendInternals, t: tf.TensorInfo): Float32Array {
   return backend.typedArrayFromHeap(t);
 }
@@ -51,18 +56,9 @@ function forward({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo[] {
   const loss = backend.makeOutput([], "float32");
   const soft = backend.makeOutput([rows, sw], "float32");
   const run = kernelExports(backend, "span-loss").span_ce_forward as Kernel;
+  const at = (t: tf.TensorInfo) => heapOffset(backend, t);
   const value = withSizes(backend, a.sizes, (sizes) =>
-    run(
-      heapOffset(backend, logits),
-      heapOffset(backend, target),
-      heapOffset(backend, soft),
-      rows,
-      a.width,
-      a.offset,
-      sw,
-      sizes,
-      a.sizes.length,
-    ),
+    run(at(logits), at(target), at(soft), ...layoutArgs(a, rows, sw, sizes)),
   );
   heapView(backend, loss)[0] = value;
   return [loss, soft];
@@ -76,19 +72,9 @@ function gradient({ inputs, backend: b, attrs }: KernelArgs): tf.TensorInfo {
   const grad = backend.makeOutput([rows, a.width], "float32");
   const dyValue = heapView(backend, dy)[0];
   const run = kernelExports(backend, "span-loss").span_ce_backward as Kernel;
+  const at = (t: tf.TensorInfo) => heapOffset(backend, t);
   withSizes(backend, a.sizes, (sizes) =>
-    run(
-      heapOffset(backend, soft),
-      heapOffset(backend, target),
-      heapOffset(backend, grad),
-      rows,
-      a.width,
-      a.offset,
-      sw,
-      sizes,
-      a.sizes.length,
-      dyValue,
-    ),
+    run(at(soft), at(target), at(grad), ...layoutArgs(a, rows, sw, sizes), dyValue),
   );
   return grad;
 }
