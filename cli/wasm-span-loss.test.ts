@@ -109,6 +109,20 @@ describe("the fused span cross-entropy (native/span-loss.c on tfjs-wasm's heap)"
     }
   }
 
+  it("lets a NaN logit through as a NaN loss, as the op chain does, instead of trapping", async () => {
+    await selectIntraOpThreads(1);
+    const loss = tf.tidy(() => {
+      const { logits, target } = inputs(1, true);
+      const poisoned = tf.where(
+        tf.equal(tf.range(0, rows * layout.width).reshape([rows, layout.width]), layout.tanhCount),
+        tf.fill([rows, layout.width], Number.NaN),
+        logits,
+      ) as tf.Tensor2D;
+      return spanCrossEntropySum(poisoned, layout, target).dataSync()[0];
+    });
+    expect(loss).toBeNaN();
+  });
+
   it("is not used where no runtime registered it (the cpu backend)", async () => {
     await initNodeBackend({ backend: "cpu", fallback: false });
     expect(spanCrossEntropyKernelActive()).toBe(false);

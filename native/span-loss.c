@@ -14,6 +14,7 @@
  * each span's largest term is exp(0) = 1, so such a term cannot change a float32 softmax or log-sum-exp.
  */
 static double exp_nonpositive(double x) {
+  if (x != x) return x; /* NaN propagates, and never reaches the integer conversion below */
   if (x < -708.0) return 0.0;
   const double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
   const double k = __builtin_floor(x * 1.4426950408889634 + 0.5);
