@@ -781,7 +781,7 @@ function ctganChannelFloats(nets: CtganNets, shareRows: number): number {
 /** A fit's size as the thread choice sees it (its steps draw whole batches). */
 function ctganFitSize(c: FitConfig, matrix: TrainingMatrix): FitSize {
   const steps = Math.max(Math.floor(matrix.rows / c.batch_size), 1);
-  return { model: "ctgan", epochs: c.epochs, rowsPerEpoch: steps * c.batch_size, width: matrix.width };
+  return { epochs: c.epochs, rowsPerEpoch: steps * c.batch_size, width: matrix.width };
 }
 
 /** Replicas for a parallel fit, holding copies of the freshly initialised networks; none for one thread. */

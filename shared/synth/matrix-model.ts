@@ -58,11 +58,10 @@ export interface ParallelFit {
    */
   minCells?: number;
   /**
-   * A fit with fewer rows per epoch than this (one figure, or one per model) runs on one thread: with few
-   * steps per epoch the shares' gradients cost nearly what the whole batch's does (see nn/data-parallel.ts),
-   * so a replica only adds work.
+   * A fit with fewer rows per epoch than this runs on one thread: with few steps per epoch the shares'
+   * gradients cost nearly what the whole batch's does (see nn/data-parallel.ts), so a replica only adds work.
    */
-  minRowsPerEpoch?: number | Readonly<Partial<Record<FitSize["model"], number>>>;
+  minRowsPerEpoch?: number;
   /**
    * Selects the intra-op threads (XNNPACK's pool inside one tfjs backend) for the fit about to start and
    * returns the count in effect; absent where the runtime has no threaded backend. A fit that stays on one
@@ -75,7 +74,6 @@ export interface ParallelFit {
 
 /** The size of a fit, as the thread choice sees it. */
 export interface FitSize {
-  model: "ctgan" | "tvae";
   epochs: number;
   rowsPerEpoch: number;
   width: number;
@@ -88,8 +86,7 @@ export const fitCells = (size: FitSize): number => size.epochs * size.rowsPerEpo
 export function fitThreadCount(parallel: ParallelFit | undefined, size: FitSize, cap: number): number {
   if (parallel === undefined) return 1;
   if (fitCells(size) < (parallel.minCells ?? 0)) return 1;
-  const minRows = parallel.minRowsPerEpoch;
-  if (size.rowsPerEpoch < (typeof minRows === "number" ? minRows : (minRows?.[size.model] ?? 0))) return 1;
+  if (size.rowsPerEpoch < (parallel.minRowsPerEpoch ?? 0)) return 1;
   return Math.max(1, Math.min(parallel.threads, cap));
 }
 

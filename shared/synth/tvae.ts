@@ -256,7 +256,7 @@ async function spawnTvaeReplicas(
   const { config, layout, vars } = nets;
   const threads = fitThreadCount(
     options.parallel,
-    { model: "tvae", epochs: config.epochs, rowsPerEpoch: matrix.rows, width: matrix.width },
+    { epochs: config.epochs, rowsPerEpoch: matrix.rows, width: matrix.width },
     batch,
   );
   if (options.parallel === undefined || threads < 2) return undefined;
