@@ -7,6 +7,7 @@ import {
   forceSpanCrossEntropyOpChain,
   spanCrossEntropyKernelActive,
   spanCrossEntropySum,
+  spanSizes,
   type SpanLayout,
 } from "../shared/synth/nn/layout.ts";
 import { initNodeBackend } from "./tf-backend.ts";
@@ -44,7 +45,7 @@ function inputs(seed: number, everySpan: boolean): { logits: tf.Tensor2D; target
   for (let i = 0; i < logits.length; i++) logits[i] = (rng.next() - 0.5) * 10 ** (rng.next() * 2.2 - 0.3);
   // TVAE's target is one-hot in every span; CTGAN's conditional target in one span per row.
   const target = new Float32Array(rows * layout.softmaxWidth);
-  const sizes = layout.blocks.flatMap(({ size, count }) => new Array<number>(count).fill(size));
+  const sizes = spanSizes(layout);
   for (let r = 0; r < rows; r++) {
     const chosen = Math.floor(rng.next() * sizes.length);
     let at = 0;

@@ -36,8 +36,9 @@ for f in "$out"/*.wasm; do
   fi
 done
 if [ "${1:-}" = "--check" ]; then
-  for f in adam.wasm adam-shared.wasm span-loss.wasm span-loss-shared.wasm; do
-    cmp -s "$out/$f" "cli/wasm/$f" || { echo "cli/wasm/$f is not what native/ builds: run native/build.sh" >&2; exit 1; }
+  for f in "$out"/*.wasm; do
+    name="$(basename "$f")"
+    cmp -s "$f" "cli/wasm/$name" || { echo "cli/wasm/$name is not what native/ builds: run native/build.sh" >&2; exit 1; }
   done
   rm -rf "$out"
   echo "cli/wasm matches native/"

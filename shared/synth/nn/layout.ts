@@ -238,10 +238,15 @@ export function spanCrossEntropyKernelActive(): boolean {
   );
 }
 
+/** Every softmax span's width, in column order (the blocks hold equal spans side by side). */
+export function spanSizes(layout: SpanLayout): number[] {
+  return layout.blocks.flatMap(({ size, count }) => new Array<number>(count).fill(size));
+}
+
 function fusedSpanCrossEntropy(logits: tf.Tensor2D, layout: SpanLayout, target: tf.Tensor2D): tf.Scalar {
   const attrs: SpanCrossEntropyAttrs = {
     offset: layout.tanhCount,
-    sizes: layout.blocks.flatMap(({ size, count }) => new Array<number>(count).fill(size)),
+    sizes: spanSizes(layout),
     width: logits.shape[1],
   };
   const named = attrs as unknown as tf.NamedAttrMap;
