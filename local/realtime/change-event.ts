@@ -12,8 +12,13 @@ export const changeEventSchema = z.object({
   pk: primaryKeySchema.nullable(),
   /** The primary key before the change (absent for an INSERT): a DELETE's old_record. */
   old_pk: primaryKeySchema.nullable(),
+  /** The change_log entry holding the row's new values (absent for a DELETE). */
+  change_id: z.number().int().positive().nullable().default(null),
 });
 export type ChangeEvent = z.infer<typeof changeEventSchema>;
+
+/** A change with its row's new values taken from the log; null for a DELETE or an entry no longer there. */
+export type CapturedChange = ChangeEvent & { record: Record<string, unknown> | null };
 
 export function parseChangeEvent(payload: string): ChangeEvent | null {
   try {

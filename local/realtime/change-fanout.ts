@@ -1,13 +1,14 @@
 import type { Logger } from "../../shared/platform/logger.ts";
-import { parseChangeEvent, type ChangeEvent } from "./change-event.ts";
+import { parseChangeEvent, type CapturedChange, type ChangeEvent } from "./change-event.ts";
 
 /**
  * Captured changes, one at a time in commit order, each fanned out to every subscribed channel with a
  * bounded number of re-reads at once. One change at a time keeps a row's UPDATE before its DELETE for
- * every subscriber; the bounded queue keeps a burst of writes from growing memory without end.
+ * every subscriber; the bounded queue keeps a burst of writes from growing memory without end. The row's
+ * new values are taken from the change log once per change, before any subscriber is served.
  */
 export interface ChangeTarget {
-  tasksFor(change: ChangeEvent): (() => Promise<void>)[];
+  tasksFor(change: CapturedChange): (() => Promise<void>)[];
 }
 
 export class ChangeFanout {
@@ -17,7 +18,12 @@ export class ChangeFanout {
 
   constructor(
     private readonly targets: () => Iterable<ChangeTarget>,
-    private readonly options: { maxQueued: number; concurrency: number; logger: Logger },
+    private readonly options: {
+      maxQueued: number;
+      concurrency: number;
+      logger: Logger;
+      takeRow: (changeId: number) => Promise<Record<string, unknown> | null>;
+    },
   ) {}
 
   /** A notification's payload, as the capture trigger sent it. */
@@ -49,13 +55,27 @@ export class ChangeFanout {
   }
 
   private async drain(): Promise<void> {
-    for (let change = this.queue.shift(); change !== undefined; change = this.queue.shift()) {
+    for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) {
+      const change: CapturedChange = { ...next, record: await this.capturedRow(next) };
       const tasks = [...this.targets()].flatMap((t) => t.tasksFor(change));
       await runBounded(tasks, this.options.concurrency, (error) =>
         this.options.logger.log("warn", "local realtime: a change could not be delivered", {
           error: error instanceof Error ? error.message : String(error),
         }),
       );
+    }
+  }
+
+  private async capturedRow(change: ChangeEvent): Promise<Record<string, unknown> | null> {
+    if (change.change_id === null) return null;
+    try {
+      return await this.options.takeRow(change.change_id);
+    } catch (error) {
+      // Without it the reader re-reads the row: the subscriber still hears of the change, in its later state.
+      this.options.logger.log("warn", "local realtime: a captured row could not be read", {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return null;
     }
   }
 }

@@ -2,17 +2,20 @@ import { sql, type RawBuilder } from "kysely";
 import type { Db } from "../../shared/platform/db.ts";
 import type { Logger } from "../../shared/platform/logger.ts";
 import type { Binding } from "./binding.ts";
-import type { ChangeEvent } from "./change-event.ts";
+import type { CapturedChange } from "./change-event.ts";
 import { filterExpression } from "./postgres-filter.ts";
 import type { RealtimeClaims } from "./realtime-token.ts";
 import { asSubscriber } from "./subscriber-session.ts";
 import type { TableCatalog, TableColumn, TableDescription } from "./table-catalog.ts";
 
 /**
- * Turns one captured change into what one subscriber may receive, as apply_rls.sql does it: INSERTs and
- * UPDATEs re-read the row by primary key AS the subscriber (role and claims set, so RLS decides) with the
- * bindings' filters evaluated in the same query; DELETEs are not RLS-checked and carry only the primary
- * key (replica identity default), their filters judged on the key columns alone.
+ * Turns one captured change into what one subscriber may receive, as apply_rls.sql does it: for INSERTs and
+ * UPDATEs the record is the row as the change left it, sent only if the row, looked up by primary key AS
+ * the subscriber (role and claims set, so RLS decides), is visible to them, with the bindings' filters
+ * judged on the change's values in the same query. A change whose values are no longer in the log is
+ * re-read whole instead, so the subscriber hears of it in the row's state of the moment. DELETEs are not
+ * RLS-checked and carry only the primary key (replica identity default), their filters judged on the key
+ * columns alone.
  */
 export interface PostgresChangesPayload {
   ids: number[];
@@ -20,7 +23,7 @@ export interface PostgresChangesPayload {
     schema: string;
     table: string;
     commit_timestamp: string;
-    type: ChangeEvent["type"];
+    type: CapturedChange["type"];
     columns: { name: string; type: string }[];
     record?: Record<string, unknown>;
     old_record?: Record<string, unknown>;
@@ -76,7 +79,7 @@ export class ChangeReader {
 
   /** The messages (one per distinct `select`) for the subscriber's matching bindings; [] when none may see it. */
   async read(
-    change: ChangeEvent,
+    change: CapturedChange,
     claims: RealtimeClaims,
     bindings: Binding[],
   ): Promise<PostgresChangesPayload[]> {
@@ -106,7 +109,7 @@ export class ChangeReader {
   }
 
   private async reread(
-    change: ChangeEvent,
+    change: CapturedChange,
     claims: RealtimeClaims,
     table: TableDescription,
     bindings: Binding[],
@@ -128,10 +131,20 @@ export class ChangeReader {
         : sql`${c} as ${sql.id(`b${i}`)}`,
     );
     const selectable = table.columns.filter((c) => c.selectable);
-    const query = sql<Record<string, unknown>>`
+    const relation = sql.id(table.schema, table.table);
+    const byKey = sql.join(keyConditions, sql` and `);
+    // The logged values go through the table's row type, so the record and the filters see them typed as
+    // a re-read row would be; the lookup by key (its own `t`) decides whether the subscriber sees the row.
+    const query =
+      change.record === null
+        ? sql<Record<string, unknown>>`
       select ${recordExpression(selectable)} as record, ${sql.join(flags)}
-        from ${sql.id(table.schema, table.table)} as t
-       where ${sql.join(keyConditions, sql` and `)}`;
+        from ${relation} as t
+       where ${byKey}`
+        : sql<Record<string, unknown>>`
+      select ${recordExpression(selectable)} as record, ${sql.join(flags)}
+        from jsonb_populate_record(null::${relation}, cast(${JSON.stringify(change.record)}::text as jsonb)) as t
+       where exists (select 1 from ${relation} as t where ${byKey})`;
     const { rows } = await asSubscriber(this.db, claims, (tx) => query.execute(tx));
     if (rows.length === 0) return null;
     const row = rows[0];
@@ -140,7 +153,7 @@ export class ChangeReader {
   }
 
   private async deleted(
-    change: ChangeEvent,
+    change: CapturedChange,
     table: TableDescription,
     bindings: Binding[],
     byName: Map<string, TableColumn>,
@@ -164,7 +177,7 @@ export class ChangeReader {
   }
 
   private messages(
-    change: ChangeEvent,
+    change: CapturedChange,
     table: TableDescription,
     bindings: Binding[],
     record: Record<string, unknown>,

@@ -3,7 +3,7 @@ import type { Db } from "../../shared/platform/db.ts";
 import type { Logger } from "../../shared/platform/logger.ts";
 import { bindingId, bindingWants, parseBinding, type Binding } from "./binding.ts";
 import { checkBindings } from "./binding-check.ts";
-import type { ChangeEvent } from "./change-event.ts";
+import type { CapturedChange } from "./change-event.ts";
 import type { ChangeReader } from "./change-reader.ts";
 import {
   decodeBinaryPushHeader,
@@ -87,7 +87,7 @@ export class RealtimeConnection {
   }
 
   /** One task per channel that wants the change: the fan-out decides how many run at once. */
-  tasksFor(change: ChangeEvent): (() => Promise<void>)[] {
+  tasksFor(change: CapturedChange): (() => Promise<void>)[] {
     const tasks: (() => Promise<void>)[] = [];
     for (const channel of this.channels.values()) {
       if (!channel.live) continue;

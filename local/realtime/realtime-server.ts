@@ -6,6 +6,7 @@ import { createLogger, type Logger } from "../../shared/platform/logger.ts";
 import type { ListenFn } from "../../shared/platform/notifications.ts";
 import { REALTIME_NOTIFY_CHANNEL } from "../db/realtime-capture.ts";
 import { ChangeFanout } from "./change-fanout.ts";
+import { takeCapturedRow } from "./change-log.ts";
 import { ChangeReader } from "./change-reader.ts";
 import { PHOENIX_VERSIONS, type PhoenixVersion } from "./phoenix-frame.ts";
 import { RealtimeConnection } from "./realtime-connection.ts";
@@ -73,6 +74,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     maxQueued: limits.maxQueuedChanges,
     concurrency: limits.readConcurrency,
     logger,
+    takeRow: (changeId) => takeCapturedRow(options.db, changeId),
   });
   let upgrading = 0;
   let closing = false;

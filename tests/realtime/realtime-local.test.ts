@@ -134,6 +134,50 @@ describe("following a job", () => {
     expect(othersInserts.changes.items).toEqual([]);
   });
 
+  it("sends every state a row passed through, even when the next commit lands before the first is delivered", async () => {
+    const a = await signUp();
+    const job = await generationOf(a.id);
+    const seen = watch(a.c, "UPDATE", `id=eq.${job}`);
+    const running = watch(a.c, "UPDATE", "status=eq.running");
+    await Promise.all([seen.ready, running.ready]);
+
+    // One transaction: both notifications reach the stand-in at its commit, when the row is already in its
+    // last state, as a runner's claim can follow an approval faster than Realtime delivers.
+    await asServiceRole(h.db, "test: claim, progress, failure", async (tx) => {
+      const set = (assignment: string) =>
+        sql`update public.generation_requests set ${sql.raw(assignment)} where id = ${job}`.execute(tx);
+      await set(`status = 'running'`);
+      await set(`progress = '{"percent": 10}'`);
+      await set(`status = 'failed'`);
+    });
+    const row = (c: Change) => c.new as { status?: string; progress?: unknown };
+    await seen.changes.next((c) => row(c).status === "failed");
+    expect(seen.changes.items.map((c) => [row(c).status, row(c).progress])).toEqual([
+      ["running", {}],
+      ["running", { percent: 10 }],
+      ["failed", { percent: 10 }],
+    ]);
+    await settle(a.c);
+    // The filter judges each change's values, not the row's latest.
+    expect(running.changes.items.map((c) => row(c).progress)).toEqual([{}, { percent: 10 }]);
+  });
+
+  it("sends a row larger than a notification may be, and leaves nothing in the change log", async () => {
+    const a = await signUp();
+    const job = await generationOf(a.id);
+    const seen = watch(a.c, "UPDATE", `id=eq.${job}`);
+    await seen.ready;
+    const note = "x".repeat(9000);
+    await asServiceRole(h.db, "test: large progress", (tx) =>
+      sql`update public.generation_requests set progress = jsonb_build_object('note', ${note}::text) where id = ${job}`.execute(
+        tx,
+      ),
+    );
+    expect((await seen.changes.next()).new).toMatchObject({ id: job, progress: { note } });
+    await h.realtime.idle();
+    expect(await h.su`select id from synth_realtime.change_log`).toEqual([]);
+  });
+
   it("sends nothing when the filter does not match", async () => {
     const a = await signUp();
     const [watched, other] = [await generationOf(a.id), await generationOf(a.id)];

@@ -349,11 +349,12 @@ describe("change capture", () => {
     expect(await captured()).toEqual(published);
   });
 
-  it("notifies the location of a change and its key, never the row", async () => {
+  it("notifies the location of a change, its key and its log entry, never the row, which only the log's owner reads", async () => {
     const payloads: string[] = [];
     const listener = await h.su.listen(REALTIME_NOTIFY_CHANNEL, (p) => payloads.push(p));
+    const secret = { secret: "x".repeat(100) };
     try {
-      await setProgress(generationId, { secret: "x".repeat(100) });
+      await setProgress(generationId, secret);
       await h.su`select pg_notify(${REALTIME_NOTIFY_CHANNEL}, 'end')`;
       while (!payloads.includes("end")) await new Promise((resolve) => setTimeout(resolve, 20));
     } finally {
@@ -367,7 +368,26 @@ describe("change capture", () => {
       commit_timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       pk: { id: generationId },
       old_pk: { id: generationId },
+      change_id: expect.any(Number),
     });
+    await h.realtime.idle();
+    // The stand-in took the entry; while it is there, no API role may read it.
+    const [entry] = await h.su<{ row_values: { progress: unknown } }[]>`
+      insert into synth_realtime.change_log (row_values) values (${h.su.json({ progress: secret })}) returning row_values`;
+    expect(entry.row_values.progress).toEqual(secret);
+    for (const role of ["anon", "authenticated", "service_role"]) {
+      const denied = await h.su
+        .begin(async (tx) => {
+          await tx.unsafe(`set local role ${role}`);
+          return tx`select row_values from synth_realtime.change_log`;
+        })
+        .then(
+          () => null,
+          (error: { code?: string }) => error.code,
+        );
+      expect(denied, role).toBe("42501");
+    }
+    await h.su`delete from synth_realtime.change_log`;
   });
 });
 

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { loadTable } from "../../shared/data/load.ts";
 import { rowCount } from "../../shared/data/table.ts";
 import { smallCsv, sleep } from "../runner/harness.ts";
@@ -103,6 +103,14 @@ describe.each(DATABASES)("synth serve end to end (%s database)", (database) => {
       .select("key, value");
     expect(setting.error, JSON.stringify(setting.error)).toBeNull();
     expect(setting.data).toEqual([{ key: "generation_requires_approval", value: true }]);
+    // Switched back off whatever happens below: the README example's request must not wait for approval.
+    onTestFinished(async () => {
+      const off = await admin.c
+        .from("platform_settings")
+        .update({ value: false, updated_by: admin.id })
+        .eq("key", "generation_requires_approval");
+      expect(off.error).toBeNull();
+    });
 
     // A uploads a CSV into their folder and registers it through the API function.
     const path = `${a.id}/people.csv`;
@@ -192,11 +200,6 @@ describe.each(DATABASES)("synth serve end to end (%s database)", (database) => {
 
     await a.c.removeChannel(watchA.channel);
     await b.c.removeChannel(watchB.channel);
-    const off = await admin.c
-      .from("platform_settings")
-      .update({ value: false, updated_by: admin.id })
-      .eq("key", "generation_requires_approval");
-    expect(off.error).toBeNull();
   }, 240_000);
 
   it("runs the README's supabase-js example as it is", async () => {
