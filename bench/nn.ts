@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- nn [--models ctgan,tvae] [--datasets credit_data,wa_churn,CPS1988,attrition,mlc_churn,Chicago]
  *  [--epochs 4] [--rounds 1] [--batch-size B] [--variants default,one-thread,two-threads,intra-op,
- *  adam-op-chain,span-loss-op-chain,no-kernels,no-few-row-grad,per-value-noise,no-issue13,stock-matmul-grad,
+ *  adam-op-chain,span-loss-op-chain,xnnpack-matmul,no-kernels,no-few-row-grad,per-value-noise,no-issue13,stock-matmul-grad,
  *  per-span,cpu]`: s/epoch of
  * the neural models (median of the epochs after the first, which includes warm-up) on the shared datasets
  * and the wide fixtures (bench/fixtures, made by make-fixtures.R: an error says how when they are missing),
@@ -14,7 +14,8 @@
  * (data-parallel) force the count, `intra-op` runs both models on two XNNPACK pool threads
  * (cli/tf-wasm-threads.ts), `adam-op-chain` / `span-loss-op-chain` / `no-kernels` are one thread with Adam,
  * the span cross-entropy or both as tfjs ops instead of our wasm kernels (cli/wasm-adam.ts,
- * cli/wasm-span-loss.ts). CPU seconds are the whole process's, every thread included.
+ * cli/wasm-span-loss.ts), `xnnpack-matmul` one thread with tfjs-wasm's XNNPACK products instead of
+ * native/gemm.c (cli/wasm-matmul.ts); `no-kernels` has all three off. CPU seconds are the whole process's, every thread included.
  * `--batch-size 500` trains at the reference's batch (TVAE's own default is at most a tenth of the rows).
  */
 import { readFileSync } from "node:fs";
@@ -23,6 +24,7 @@ import * as tf from "@tensorflow/tfjs";
 import { nodeParallelFit, type ThreadSetting } from "../cli/fit-replica.ts";
 import { initNodeBackend } from "../cli/tf-backend.ts";
 import { selectIntraOpThreads } from "../cli/tf-wasm-threads.ts";
+import { forceXnnpackMatMul } from "../cli/wasm-matmul.ts";
 import { createRng } from "../shared/random.ts";
 import { CTGAN } from "../shared/synth/ctgan.ts";
 import type { ParallelFit } from "../shared/synth/matrix-model.ts";
@@ -47,6 +49,8 @@ interface Variant {
   adamOpChain?: boolean;
   /** One thread, the span cross-entropy as tfjs ops instead of the fused kernels (cli/wasm-span-loss.ts). */
   spanLossOpChain?: boolean;
+  /** One thread, every matmul through tfjs-wasm's XNNPACK instead of native/gemm.c (cli/wasm-matmul.ts). */
+  xnnpackMatMul?: boolean;
 }
 
 const WASM = {
@@ -65,7 +69,14 @@ const VARIANTS: Record<string, Variant> = {
   "intra-op": { ...WASM, name: "intra-op", threads: 2, intraOp: true },
   "adam-op-chain": { ...WASM, name: "adam-op-chain", adamOpChain: true },
   "span-loss-op-chain": { ...WASM, name: "span-loss-op-chain", spanLossOpChain: true },
-  "no-kernels": { ...WASM, name: "no-kernels", adamOpChain: true, spanLossOpChain: true },
+  "no-kernels": {
+    ...WASM,
+    name: "no-kernels",
+    adamOpChain: true,
+    spanLossOpChain: true,
+    xnnpackMatMul: true,
+  },
+  "xnnpack-matmul": { ...WASM, name: "xnnpack-matmul", xnnpackMatMul: true },
   "no-few-row-grad": { ...WASM, name: "no-few-row-grad", fewRowInputGradient: false },
   "stock-matmul-grad": {
     ...WASM,
@@ -189,6 +200,7 @@ export async function run(args: string[]): Promise<unknown> {
           usePerValueNoise(v.perValueNoise);
           forceAdamOpChain(v.adamOpChain === true);
           forceSpanCrossEntropyOpChain(v.spanLossOpChain === true);
+          forceXnnpackMatMul(v.xnnpackMatMul === true);
           const n = v.backend === "cpu" ? cpuEpochs : epochs;
           const model: CTGAN | TVAE =
             modelName === "ctgan"
@@ -253,5 +265,6 @@ export async function run(args: string[]): Promise<unknown> {
   }
   setSpanGrouping(true);
   usePerValueNoise(false);
+  forceXnnpackMatMul(false);
   return { cpus: cpus().length, rounds, summary: summarise(results as Row[]), results };
 }

@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { initBackend, type BackendInfo, type BackendOptions } from "../shared/synth/backend.ts";
 import { registerWasmAdam } from "./wasm-adam.ts";
+import { registerWasmMatMul } from "./wasm-matmul.ts";
 import { registerWasmSpanLoss } from "./wasm-span-loss.ts";
 
 export function wasmBinaryDir(): string {
@@ -19,5 +20,6 @@ export function initNodeBackend(
 ): Promise<BackendInfo> {
   registerWasmAdam("wasm");
   registerWasmSpanLoss("wasm");
+  registerWasmMatMul("wasm");
   return initBackend({ ...options, wasmPaths: wasmBinaryDir() });
 }
