@@ -1,7 +1,9 @@
 import type { AppDeps, ApiApp } from "../deps.ts";
 import * as adminApprove from "./admin/approve.ts";
+import * as adminApproveOptimization from "./admin/approve-optimization.ts";
 import * as adminLogs from "./admin/logs.ts";
 import * as adminReject from "./admin/reject.ts";
+import * as adminRejectOptimization from "./admin/reject-optimization.ts";
 import * as adminRequests from "./admin/requests.ts";
 import * as adminToggleUser from "./admin/toggle-user.ts";
 import * as adminUsers from "./admin/users.ts";
@@ -57,6 +59,8 @@ export const ROUTES = [
   adminRequests,
   adminApprove,
   adminReject,
+  adminApproveOptimization,
+  adminRejectOptimization,
   adminLogs,
   adminToggleUser,
   usersGetProfile,

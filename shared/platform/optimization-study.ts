@@ -157,7 +157,10 @@ export async function proposeTrials(tx: Tx, runId: string): Promise<ProposeOutco
   const run = await tx
     .selectFrom("optimization_runs")
     .selectAll()
-    .select(sql<number>`extract(epoch from now() - coalesce(started_at, created_at))`.as("elapsed_s"))
+    // A study that waited for approval counts its wall time from the decision, not from its creation.
+    .select(
+      sql<number>`extract(epoch from now() - coalesce(started_at, decided_at, created_at))`.as("elapsed_s"),
+    )
     .where("id", "=", runId)
     .forUpdate()
     .executeTakeFirst();

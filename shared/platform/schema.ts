@@ -147,6 +147,9 @@ export const schema = {
     objective: col.jsonb().default(),
     parallelism: col.integer().default(),
     pareto: col.jsonb().null(),
+    decided_by: col.uuid().null(),
+    decided_at: col.timestamptz().null(),
+    decision_reason: col.text().null(),
   },
   optimization_trials: {
     id: col.uuid().default(),
