@@ -10,7 +10,7 @@
  * (shared/reference/reference.json) where it has the table. The machine is shared: quote medians and the
  * load average, compare variants of one run, rerun when it is quiet. `default` is what a user gets
  * (`--threads auto`, cli/fit-replica.ts: two data-parallel threads on two cores at 10 000+ rows per epoch,
- * else two intra-op threads for CTGAN); `one-thread` and `two-threads`
+ * else one); `one-thread` and `two-threads`
  * (data-parallel) force the count, `intra-op` runs both models on two XNNPACK pool threads
  * (cli/tf-wasm-threads.ts), `adam-op-chain` / `span-loss-op-chain` / `no-kernels` are one thread with Adam,
  * the span cross-entropy or both as tfjs ops instead of our wasm kernels (cli/wasm-adam.ts,
@@ -107,7 +107,7 @@ function parallelFor(v: Variant): { parallel?: ParallelFit } {
   }
   const parallel = nodeParallelFit(threads);
   if (parallel === undefined) return {};
-  return { parallel: threads === "auto" ? { ...parallel, minCells: 0, minIntraOpCells: 0 } : parallel };
+  return { parallel: threads === "auto" ? { ...parallel, minCells: 0 } : parallel };
 }
 
 interface ReferenceRow {

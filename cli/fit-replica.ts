@@ -8,7 +8,6 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { ParallelFit } from "../shared/synth/matrix-model.ts";
 import type { ReplicaHandle, ReplicaInit, ReplicaSpawner } from "../shared/synth/nn/data-parallel.ts";
-import { selectIntraOpThreads } from "./tf-wasm-threads.ts";
 
 const BOOT = new URL("../bin/ts-worker.mjs", import.meta.url);
 const ENTRY = new URL("./fit-replica-worker.ts", import.meta.url).href;
@@ -65,44 +64,23 @@ export const AUTO_MIN_CELLS = 10_000_000;
 
 /**
  * ... and fits with fewer rows per epoch than this. Measured on this project's 2-core machine (bench/nn.ts,
- * variants side by side in one process, s/epoch):
- * - CTGAN, two data-parallel threads against the two intra-op threads it takes below this: CPS1988 (19 500
- *   rows per epoch) 2.17 against 2.49, but the 1 000-4 000-row tables 1.07-1.33x slower
- *   (bench/results/nn-fused-adam.json). Data-parallel CTGAN normalises each share's batch on its own (ghost
- *   batch norm), a different fit with the same quality at equal epochs (bench/results/noise-quality-kernels.json,
- *   attrition and credit_data, 30 epochs, 3 seeds: all-pairs 0.860 ± 0.008 against 0.861 ± 0.010, 0.826 ±
- *   0.024 against 0.825 ± 0.022).
- * - TVAE, two data-parallel threads against one, with the fused kernels (cli/wasm-adam.ts and
- *   cli/wasm-span-loss.ts): CPS1988 (19 709 rows) 0.640 against 0.733 (bench/results/nn-kernels.json); but,
- *   quiet machine, mlc_churn (3 500) 0.154 against 0.154, Chicago (3 989) 0.207 against 0.221, wa_churn
- *   (4 922) 0.176 against 0.164, and credit_data (2 828) and attrition (1 029) 1.3-1.5x slower.
- * A share's gradient costs much more than half the batch's: tfjs-wasm repacks every updated weight for
- * XNNPACK and dispatches every op from JavaScript, and each replica pays both again.
+ * variants side by side in one process, s/epoch, bench/results/nn-threads-gemm.json, load 1.7-3.5, 3 rounds):
+ * with every matmul on our GEMM (cli/wasm-matmul.ts) a one-thread step is 20-35 % shorter than before, so
+ * a second core wins back less. CPS1988 (19 709 rows per epoch): CTGAN two data-parallel threads
+ * 1.23-1.43 against one 1.37-1.52, TVAE 0.39-0.47 against 0.44-0.46; on the 1 000-5 000-row tables two
+ * threads tie or lose (wa_churn CTGAN 0.66-0.76 against 0.51-0.64). Data-parallel CTGAN normalises each
+ * share's batch on its own (ghost batch norm), a different fit with the same quality at equal epochs
+ * (bench/results/noise-quality-kernels.json, attrition and credit_data, 30 epochs, 3 seeds: all-pairs
+ * 0.860 ± 0.008 against 0.861 ± 0.010, 0.826 ± 0.024 against 0.825 ± 0.022).
+ *
+ * `auto` no longer offers intra-op threads (cli/tf-wasm-threads.ts, XNNPACK's pool): their matmuls are
+ * XNNPACK's, which on two threads now lose to our one-thread GEMM on most tables (same run: wa_churn CTGAN
+ * 0.89-1.10 against 0.51-0.64, mlc_churn and Chicago within 10 % either way). They stay a fit option
+ * (`ParallelFit.intraOp`) that the bench's `intra-op` variant measures.
  */
 export const AUTO_MIN_ROWS_PER_EPOCH = 10_000;
 
-/**
- * `auto` gives a fit intra-op threads only from this many cells: the pool takes 0.3-0.5 s to start, and
- * two threads save about a tenth of attrition's 0.3 s CTGAN epoch (1 029 rows x 169 dimensions), so a fit
- * breaks even after about 13 such epochs, some 2.3 million cells.
- */
-export const AUTO_MIN_INTRA_OP_CELLS = 2_500_000;
-
-let intraOpFallbackNoted = false;
-
-/** Intra-op threads for `auto` (cli/tf-wasm-threads.ts); a build that cannot start is said once, on stderr. */
-export const nodeIntraOp = (threads: number): Promise<number> =>
-  selectIntraOpThreads(threads, (reason) => {
-    if (intraOpFallbackNoted) return;
-    intraOpFallbackNoted = true;
-    process.stderr.write(`note: training on one thread (the threaded wasm build did not start: ${reason})\n`);
-  });
-
-/**
- * The `parallel` fit option for a thread setting; undefined for one thread. `auto` also offers intra-op
- * threads, which a fit below the data-parallel thresholds may take instead (the model decides: CTGAN does,
- * TVAE does not); an explicit count is always data-parallel.
- */
+/** The `parallel` fit option for a thread setting (data-parallel threads); undefined for one thread. */
 export function nodeParallelFit(
   setting: ThreadSetting,
   cores = availableParallelism(),
@@ -112,13 +90,6 @@ export function nodeParallelFit(
   return {
     threads,
     spawn: spawnNodeReplica,
-    ...(setting === "auto"
-      ? {
-          minCells: AUTO_MIN_CELLS,
-          minRowsPerEpoch: AUTO_MIN_ROWS_PER_EPOCH,
-          intraOp: nodeIntraOp,
-          minIntraOpCells: AUTO_MIN_INTRA_OP_CELLS,
-        }
-      : {}),
+    ...(setting === "auto" ? { minCells: AUTO_MIN_CELLS, minRowsPerEpoch: AUTO_MIN_ROWS_PER_EPOCH } : {}),
   };
 }

@@ -90,7 +90,7 @@ export const threadsFlagSchema = z
   .default("auto");
 
 export const THREADS_HELP =
-  "training threads for ctgan / tvae: auto (on two or more cores: data-parallel steps on two threads for fits of at least 10 000 rows per epoch; below that, ctgan's matrix products on two threads, which leaves the model exactly as on one, and tvae on one, where a second thread was measured to lose) or a count of data-parallel threads; data-parallel threads change the model as the seed does";
+  "training threads for ctgan / tvae: auto (on two or more cores: data-parallel steps on two threads for fits of at least 10 000 rows per epoch; below that one thread, where a second was measured to lose) or a count of data-parallel threads; data-parallel threads change the model as the seed does";
 
 export const fitFlagsSchema = z.object({
   /** Absent: gaussian_copula, or the model a --config best.json was tuned for. */

@@ -8,7 +8,7 @@ import type { MatrixModel, ParallelFit } from "../shared/synth/matrix-model.ts";
 import type { ReplicaSpawner } from "../shared/synth/nn/data-parallel.ts";
 import { TVAE } from "../shared/synth/tvae.ts";
 import { tinyMatrix } from "../tests/synth-nn/tiny-matrix.ts";
-import { AUTO_MIN_INTRA_OP_CELLS, nodeParallelFit } from "./fit-replica.ts";
+import { AUTO_MIN_ROWS_PER_EPOCH, nodeParallelFit } from "./fit-replica.ts";
 import { initNodeBackend } from "./tf-backend.ts";
 import { selectIntraOpThreads, THREADED_BACKEND } from "./tf-wasm-threads.ts";
 
@@ -116,9 +116,9 @@ describe("intra-op threads (tfjs-wasm's threaded build on Node)", () => {
     model.dispose();
   });
 
-  it("only `auto` offers intra-op threads, and a process on the cpu backend stays there", async () => {
-    expect(nodeParallelFit("auto", 2)?.intraOp).toBeTypeOf("function");
-    expect(nodeParallelFit("auto", 2)?.minIntraOpCells).toBe(AUTO_MIN_INTRA_OP_CELLS);
+  it("no thread setting offers intra-op threads (our GEMM beats them), and a process on the cpu backend stays there", async () => {
+    expect(nodeParallelFit("auto", 2)?.intraOp).toBeUndefined();
+    expect(nodeParallelFit("auto", 2)?.minRowsPerEpoch).toBe(AUTO_MIN_ROWS_PER_EPOCH);
     expect(nodeParallelFit(2, 2)?.intraOp).toBeUndefined();
     expect(nodeParallelFit("auto", 1)).toBeUndefined();
     await initNodeBackend({ backend: "cpu", fallback: false });

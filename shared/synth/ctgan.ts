@@ -277,8 +277,9 @@ export class CTGAN implements MatrixModel {
     const { parallel } = options;
     const size = ctganFitSize(c, matrix);
     const replicas = fitThreadCount(parallel, size, batch / c.pac);
-    // Without replicas the fit takes the threads as XNNPACK's pool instead: CTGAN's matmuls are large enough
-    // for it to win 1.08-1.35x on the bench's 1 000-5 700-row tables (bench/results/nn-fused-adam.json).
+    // Without replicas the fit may take the threads as XNNPACK's pool instead, where the runtime offers it
+    // (the bench's intra-op variant; Node's `auto` does not since our own GEMM beats the pool's matmuls,
+    // cli/fit-replica.ts).
     if (parallel?.intraOp !== undefined) {
       const pooled = replicas < 2 && fitCells(size) >= (parallel.minIntraOpCells ?? 0);
       await parallel.intraOp(pooled ? parallel.threads : 1);

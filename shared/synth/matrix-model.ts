@@ -66,6 +66,7 @@ export interface ParallelFit {
    * Selects the intra-op threads (XNNPACK's pool inside one tfjs backend) for the fit about to start and
    * returns the count in effect; absent where the runtime has no threaded backend. A fit that stays on one
    * data-parallel thread may ask for `threads` of them here instead (the model decides; see ctgan.ts).
+   * Node's `--threads auto` does not offer it (cli/fit-replica.ts says why); the bench measures it.
    */
   intraOp?: (threads: number) => Promise<number>;
   /** A fit smaller than this (cells as for minCells) takes no intra-op threads: starting the pool costs too. */
