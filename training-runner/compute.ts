@@ -13,18 +13,18 @@ import type { JobRunOptions } from "../shared/platform/job-options.ts";
 import type { OutputFormatName } from "../shared/platform/job-results.ts";
 import { createRng, permutation } from "../shared/random.ts";
 import { encodeArtifact } from "../shared/synth/artifact.ts";
-import type { EpochProgress, ParallelFit } from "../shared/synth/matrix-model.ts";
+import type { EpochProgress } from "../shared/synth/matrix-model.ts";
 import { isNeural, type ModelKind } from "../shared/synth/models.ts";
 import type { PrivacyGuardReport } from "../shared/synth/privacy-guard.ts";
 import { Synthesizer } from "../shared/synth/synthesizer.ts";
 import type { ObjectiveConfig } from "../shared/tuning/objective.ts";
 import type { Params } from "../shared/tuning/space.ts";
 import { copyShareOf, runTrial, splitForTrials, type TrialRecord } from "../shared/tuning/trial.ts";
-import { nodeParallelFit } from "../cli/fit-replica.ts";
 import { initNodeBackend } from "../cli/tf-backend.ts";
 import type { FitThreads } from "./job-context.ts";
 import { notRetryable } from "./job-errors.ts";
-import { assertMemoryFits, categoricalLevels } from "./memory-estimate.ts";
+import { parallelFor } from "./fit-parallel.ts";
+import { assertMemoryFits, categoricalLevels, estimateJob } from "./memory-estimate.ts";
 
 /**
  * The compute of a job, free of storage and database: bytes in, bytes out. It runs in a worker thread
@@ -47,12 +47,6 @@ export interface GenerationJobSpec {
   output_format: OutputFormatName;
   seed: number;
   run_options: JobRunOptions;
-}
-
-/** The fit's `parallel` control for the runner's thread setting (one thread when absent). */
-function parallelOf(threads: FitThreads | undefined): { parallel?: ParallelFit } {
-  const parallel = threads === undefined ? undefined : nodeParallelFit(threads.setting, threads.cores);
-  return parallel ? { parallel } : {};
 }
 
 export interface GenerationTask {
@@ -133,6 +127,8 @@ export interface TrialTask {
   target?: string;
   backend?: "wasm" | "cpu";
   fitThreads?: FitThreads;
+  /** The runner's memory for the job: data-parallel replicas are left out when they would not fit in it. */
+  memoryBytes: number;
   /**
    * The study's checkpoint epochs and its completed trials' curves as [epoch, quality] pairs (plain arrays:
    * the task crosses to a worker thread); absent, the trial is never pruned.
@@ -245,7 +241,7 @@ export async function computeGeneration(
   throwIfAborted(signal);
   const holdoutFraction = job.run_options.evaluation?.holdout_fraction ?? 0;
   const { train, holdout } = splitHoldout(loaded.table, holdoutFraction, job.seed);
-  assertMemoryFits(
+  const estimate = assertMemoryFits(
     {
       model: job.model_type,
       modelConfig: job.model_config,
@@ -280,7 +276,7 @@ export async function computeGeneration(
       onEpoch: (p) => {
         if (isNeural(job.model_type)) progress(epochProgress(p));
       },
-      ...parallelOf(task.fitThreads),
+      ...parallelFor(task.fitThreads, estimate, task.memoryBytes),
     },
   );
   try {
@@ -404,7 +400,18 @@ export async function computeTrial(task: TrialTask, control: ComputeControl = {}
     metadata: loaded.metadata,
     realCopyShare: copyShareOf(train, holdout, loaded.metadata),
     ...(signal ? { signal } : {}),
-    ...parallelOf(task.fitThreads),
+    ...parallelFor(
+      task.fitThreads,
+      estimateJob({
+        model: task.model,
+        modelConfig: task.params,
+        rows: rowCount(train),
+        metadata: loaded.metadata,
+        levels: categoricalLevels(train, loaded.metadata),
+        sampleSize: rowCount(holdout),
+      }),
+      task.memoryBytes,
+    ),
     onEpoch: (p) => progress(epochProgress(p)),
     ...(task.pruning
       ? {

@@ -122,6 +122,7 @@ export async function executeTrial(
       ...(ctx.backend ? { backend: ctx.backend } : {}),
       ...(ctx.fitThreads ? { fitThreads: ctx.fitThreads } : {}),
       ...(pruning ? { pruning } : {}),
+      memoryBytes: ctx.limits.memoryBytes,
     };
     deadline.check();
     const record =

@@ -79,10 +79,15 @@ export function categoricalLevels(table: Table, metadata: TableMetadata): Map<st
 }
 
 /** The estimate, or MEMORY_LIMIT (not retryable: the same job on the same runner would die again). */
-export function assertMemoryFits(input: MemoryCheckInput, memoryBytes: number): FitEstimate | null {
+/** The fit's estimate (peak memory included); null when there is nothing to learn. */
+export function estimateJob(input: MemoryCheckInput): FitEstimate | null {
   const estimateInput = fitEstimateInputOf(input);
-  if (estimateInput === null) return null;
-  const estimate = estimateFit(estimateInput);
+  return estimateInput === null ? null : estimateFit(estimateInput);
+}
+
+export function assertMemoryFits(input: MemoryCheckInput, memoryBytes: number): FitEstimate | null {
+  const estimate = estimateJob(input);
+  if (estimate === null) return null;
   if (estimate.peakMemoryBytes > memoryBytes) {
     const mb = (b: number) => Math.ceil(b / 2 ** 20);
     throw notRetryable(
