@@ -1,21 +1,9 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import type { AppDeps, ApiApp } from "../../deps.ts";
-import { envelopeOf } from "../../envelope.ts";
 import { ok, requireAdmin } from "../../context.ts";
-import { authErrors, conflictError, notFoundError, validationErrors } from "../responses.ts";
+import { approveBody, decisionParams, decisionResponses } from "./decision-route.ts";
 import { runSummarySchema } from "../optimization/run-shape.ts";
 import { decideStudy } from "./decide-optimization.ts";
-
-const paramsSchema = z.object({
-  id: z
-    .string()
-    .uuid()
-    .openapi({ param: { name: "id", in: "path" } }),
-});
-const bodySchema = z
-  .object({ reason: z.string().trim().min(1).max(2000).optional() })
-  .strict()
-  .openapi("ApproveStudy");
 
 export const route = createRoute({
   method: "post",
@@ -25,19 +13,10 @@ export const route = createRoute({
     "Administrators: approve a pending optimisation study (it is queued and its first trials proposed; logged)",
   security: [{ bearer: [] }],
   request: {
-    params: paramsSchema,
-    body: { required: false, content: { "application/json": { schema: bodySchema } } },
+    params: decisionParams,
+    body: { required: false, content: { "application/json": { schema: approveBody } } },
   },
-  responses: {
-    200: {
-      description: "The study, now queued",
-      content: { "application/json": { schema: envelopeOf(runSummarySchema) } },
-    },
-    ...validationErrors,
-    ...authErrors,
-    ...notFoundError,
-    ...conflictError,
-  },
+  responses: decisionResponses(runSummarySchema, "The study, now queued"),
 });
 
 export function register(app: ApiApp, deps: AppDeps): void {

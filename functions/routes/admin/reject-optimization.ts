@@ -1,21 +1,9 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import type { AppDeps, ApiApp } from "../../deps.ts";
-import { envelopeOf } from "../../envelope.ts";
 import { ok, requireAdmin } from "../../context.ts";
-import { authErrors, conflictError, notFoundError, validationErrors } from "../responses.ts";
+import { rejectBody, decisionParams, decisionResponses } from "./decision-route.ts";
 import { runSummarySchema } from "../optimization/run-shape.ts";
 import { decideStudy } from "./decide-optimization.ts";
-
-const paramsSchema = z.object({
-  id: z
-    .string()
-    .uuid()
-    .openapi({ param: { name: "id", in: "path" } }),
-});
-const bodySchema = z
-  .object({ reason: z.string().trim().min(1).max(2000).openapi({ description: "Told to the requester" }) })
-  .strict()
-  .openapi("RejectStudy");
 
 export const route = createRoute({
   method: "post",
@@ -24,19 +12,10 @@ export const route = createRoute({
   summary: "Administrators: reject a pending optimisation study with a reason (logged)",
   security: [{ bearer: [] }],
   request: {
-    params: paramsSchema,
-    body: { required: true, content: { "application/json": { schema: bodySchema } } },
+    params: decisionParams,
+    body: { required: true, content: { "application/json": { schema: rejectBody } } },
   },
-  responses: {
-    200: {
-      description: "The study, now rejected",
-      content: { "application/json": { schema: envelopeOf(runSummarySchema) } },
-    },
-    ...validationErrors,
-    ...authErrors,
-    ...notFoundError,
-    ...conflictError,
-  },
+  responses: decisionResponses(runSummarySchema, "The study, now rejected"),
 });
 
 export function register(app: ApiApp, deps: AppDeps): void {
