@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- nn [--models ctgan,tvae] [--datasets credit_data,wa_churn,CPS1988,attrition,mlc_churn,Chicago]
  *  [--epochs 4] [--rounds 1] [--batch-size B] [--variants default,one-thread,two-threads,intra-op,
- *  adam-op-chain,span-loss-op-chain,xnnpack-matmul,no-kernels,no-few-row-grad,per-value-noise,no-issue13,stock-matmul-grad,
+ *  adam-op-chain,span-loss-op-chain,xnnpack-matmul,libm-unary,no-kernels,no-few-row-grad,per-value-noise,no-issue13,stock-matmul-grad,
  *  per-span,cpu]`: s/epoch of
  * the neural models (median of the epochs after the first, which includes warm-up) on the shared datasets
  * and the wide fixtures (bench/fixtures, made by make-fixtures.R: an error says how when they are missing),
@@ -15,7 +15,8 @@
  * (cli/tf-wasm-threads.ts), `adam-op-chain` / `span-loss-op-chain` / `no-kernels` are one thread with Adam,
  * the span cross-entropy or both as tfjs ops instead of our wasm kernels (cli/wasm-adam.ts,
  * cli/wasm-span-loss.ts), `xnnpack-matmul` one thread with tfjs-wasm's XNNPACK products instead of
- * native/gemm.c (cli/wasm-matmul.ts); `no-kernels` has all three off. CPU seconds are the whole process's, every thread included.
+ * native/gemm.c (cli/wasm-matmul.ts), `libm-unary` with tfjs-wasm's exp and tanh instead of native/unary.c
+ * (cli/wasm-unary.ts); `no-kernels` has all four off. CPU seconds are the whole process's, every thread included.
  * `--batch-size 500` trains at the reference's batch (TVAE's own default is at most a tenth of the rows).
  */
 import { readFileSync } from "node:fs";
@@ -25,6 +26,7 @@ import { nodeParallelFit, type ThreadSetting } from "../cli/fit-replica.ts";
 import { initNodeBackend } from "../cli/tf-backend.ts";
 import { selectIntraOpThreads } from "../cli/tf-wasm-threads.ts";
 import { forceXnnpackMatMul } from "../cli/wasm-matmul.ts";
+import { forceLibmUnary } from "../cli/wasm-unary.ts";
 import { createRng } from "../shared/random.ts";
 import { CTGAN } from "../shared/synth/ctgan.ts";
 import type { ParallelFit } from "../shared/synth/matrix-model.ts";
@@ -51,6 +53,8 @@ interface Variant {
   spanLossOpChain?: boolean;
   /** One thread, every matmul through tfjs-wasm's XNNPACK instead of native/gemm.c (cli/wasm-matmul.ts). */
   xnnpackMatMul?: boolean;
+  /** One thread, exp and tanh through tfjs-wasm's libm kernels instead of native/unary.c (cli/wasm-unary.ts). */
+  libmUnary?: boolean;
 }
 
 const WASM = {
@@ -201,6 +205,7 @@ export async function run(args: string[]): Promise<unknown> {
           forceAdamOpChain(v.adamOpChain === true);
           forceSpanCrossEntropyOpChain(v.spanLossOpChain === true);
           forceXnnpackMatMul(v.xnnpackMatMul === true);
+          forceLibmUnary(v.libmUnary === true);
           const n = v.backend === "cpu" ? cpuEpochs : epochs;
           const model: CTGAN | TVAE =
             modelName === "ctgan"
@@ -266,5 +271,6 @@ export async function run(args: string[]): Promise<unknown> {
   setSpanGrouping(true);
   usePerValueNoise(false);
   forceXnnpackMatMul(false);
+  forceLibmUnary(false);
   return { cpus: cpus().length, rounds, summary: summarise(results as Row[]), results };
 }

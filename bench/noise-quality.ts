@@ -1,16 +1,18 @@
 /**
  * `npm run bench -- noise-quality [--datasets attrition] [--models ctgan,tvae] [--epochs 30] [--seeds 1,2,3]
- *  [--variants default,per-value-noise,two-threads,span-loss-op-chain]`: quality at equal epochs with the
+ *  [--variants default,per-value-noise,two-threads,span-loss-op-chain,libm-unary]`: quality at equal epochs with the
  * bulk noise streams (default), the previous per-value ones (nn/random.ts usePerValueNoise), data-parallel
  * steps over two threads (cli/fit-replica.ts; CTGAN's batch norm is then per share) and the span
- * cross-entropy as tfjs ops instead of the fused kernel (cli/wasm-span-loss.ts), so a change of noise
- * stream, thread count or loss kernel is shown not to move quality: per variant, the quality scores (all pairs and SDMetrics 0.29's related pairs) of several
+ * cross-entropy as tfjs ops instead of the fused kernel (cli/wasm-span-loss.ts) and exp and tanh as
+ * tfjs-wasm's libm kernels (cli/wasm-unary.ts), so a change of noise stream, thread count or kernel is
+ * shown not to move quality: per variant, the quality scores (all pairs and SDMetrics 0.29's related pairs) of several
  * seeds on the same 70% split, their mean and spread. Cheaper than the quality suite: no privacy, ML
  * efficacy or guard, the scores only.
  */
 import { loadavg } from "node:os";
 import { nodeParallelFit } from "../cli/fit-replica.ts";
 import { initNodeBackend } from "../cli/tf-backend.ts";
+import { forceLibmUnary } from "../cli/wasm-unary.ts";
 import { evaluate } from "../shared/metrics/evaluate.ts";
 import { forceSpanCrossEntropyOpChain } from "../shared/synth/nn/layout.ts";
 import { usePerValueNoise } from "../shared/synth/nn/random.ts";
@@ -53,6 +55,7 @@ export async function run(args: string[]): Promise<unknown> {
         for (const variant of variants) {
           usePerValueNoise(variant === "per-value-noise");
           forceSpanCrossEntropyOpChain(variant === "span-loss-op-chain");
+          forceLibmUnary(variant === "libm-unary");
           const parallel = variant === "two-threads" ? nodeParallelFit(2) : undefined;
           const synth = await Synthesizer.fit(
             table,
@@ -78,6 +81,7 @@ export async function run(args: string[]): Promise<unknown> {
   }
   usePerValueNoise(false);
   forceSpanCrossEntropyOpChain(false);
+  forceLibmUnary(false);
   const keys = [...new Set(runs.map((r) => `${r.dataset}|${r.model}|${r.variant}`))];
   const summary = keys.map((k) => {
     const [dataset, model, variant] = k.split("|");

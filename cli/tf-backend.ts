@@ -8,6 +8,7 @@ import { initBackend, type BackendInfo, type BackendOptions } from "../shared/sy
 import { registerWasmAdam } from "./wasm-adam.ts";
 import { registerWasmMatMul } from "./wasm-matmul.ts";
 import { registerWasmSpanLoss } from "./wasm-span-loss.ts";
+import { registerWasmUnary } from "./wasm-unary.ts";
 
 export function wasmBinaryDir(): string {
   const require = createRequire(import.meta.url);
@@ -21,5 +22,6 @@ export function initNodeBackend(
   registerWasmAdam("wasm");
   registerWasmSpanLoss("wasm");
   registerWasmMatMul("wasm");
+  registerWasmUnary("wasm");
   return initBackend({ ...options, wasmPaths: wasmBinaryDir() });
 }

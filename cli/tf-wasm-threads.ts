@@ -18,7 +18,7 @@ import type { Worker, WorkerOptions } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs";
 import { BackendWasm, setThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmAdam } from "./wasm-adam.ts";
-import { originalBatchMatMul } from "./wasm-matmul.ts";
+import { originalKernel } from "./kernel-override.ts";
 import { registerWasmSpanLoss } from "./wasm-span-loss.ts";
 
 export const THREADED_BACKEND = "wasm-threads";
@@ -111,7 +111,8 @@ function registerThreadedBackend(threads: number): void {
   // The wasm backend's kernels (registered when the package loaded) run unchanged on the second instance.
   // Its matmuls stay XNNPACK's, which the pool's threads share; native/gemm.c is one thread's.
   for (const kernel of tf.getKernelsForBackend("wasm")) {
-    const own = kernel.kernelName === tf.BatchMatMul ? (originalBatchMatMul("wasm") ?? kernel) : kernel;
+    const own =
+      kernel.kernelName === tf.BatchMatMul ? (originalKernel(tf.BatchMatMul, "wasm") ?? kernel) : kernel;
     tf.registerKernel({ ...own, backendName: THREADED_BACKEND });
   }
   registerWasmAdam(THREADED_BACKEND);

@@ -16,7 +16,7 @@ export interface WasmBackendInternals {
   disposeData(dataId: object): boolean;
 }
 
-export type KernelModule = "adam" | "span-loss" | "gemm";
+export type KernelModule = "adam" | "span-loss" | "gemm" | "unary";
 
 const compiled = new Map<string, WebAssembly.Module>();
 const instances = new WeakMap<object, Map<KernelModule, WebAssembly.Exports>>();

@@ -9,17 +9,11 @@
  * SIMD block (n < 4), where the kernel's scalar columns are slower than XNNPACK's.
  */
 import * as tf from "@tensorflow/tfjs";
+import { overrideKernel, type KernelArgs } from "./kernel-override.ts";
 import { heapOffset, kernelExports, type WasmBackendInternals } from "./wasm-heap.ts";
 
 type Gemm = (...args: number[]) => void;
 
-interface KernelArgs {
-  inputs: tf.NamedTensorInfoMap;
-  backend: object;
-  attrs?: tf.NamedAttrMap;
-}
-
-const originals = new Map<string, tf.KernelConfig>();
 let xnnpackForced = false;
 let products = 0;
 
@@ -73,19 +67,5 @@ function plainProduct(args: KernelArgs): tf.TensorInfo | null {
 
 /** Puts the kernel in front of the backend's BatchMatMul (idempotent); its setup is the original's. */
 export function registerWasmMatMul(backendName: string): void {
-  if (originals.has(backendName)) return;
-  const original = tf.getKernel(tf.BatchMatMul, backendName);
-  if (original === undefined) throw new Error(`no ${tf.BatchMatMul} kernel is registered for ${backendName}`);
-  originals.set(backendName, original);
-  tf.unregisterKernel(tf.BatchMatMul, backendName);
-  tf.registerKernel({
-    ...original,
-    kernelFunc: ((args: KernelArgs) =>
-      plainProduct(args) ?? original.kernelFunc(args as never)) as tf.KernelFunc,
-  });
-}
-
-/** The backend's own BatchMatMul (XNNPACK), for a backend that copies the wasm backend's kernels. */
-export function originalBatchMatMul(backendName: string): tf.KernelConfig | undefined {
-  return originals.get(backendName);
+  overrideKernel(tf.BatchMatMul, backendName, plainProduct);
 }

@@ -10,7 +10,7 @@ if [ "${1:-}" = "--check" ]; then out="$(mktemp -d)"; fi
 mkdir -p "$out"
 flags=(--target=wasm32 -O2 -msimd128 -ffp-contract=off -nostdlib -fno-builtin
   -Wl,--no-entry -Wl,--import-memory -Wl,--strip-all)
-for kernel in adam span-loss gemm; do
+for kernel in adam span-loss gemm unary; do
   clang "${flags[@]}" -o "$out/$kernel.wasm" "native/$kernel.c"
   clang "${flags[@]}" -matomics -mbulk-memory -Wl,--shared-memory -Wl,--max-memory=4294967296 \
     -o "$out/$kernel-shared.wasm" "native/$kernel.c"
