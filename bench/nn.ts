@@ -79,8 +79,10 @@ const VARIANTS: Record<string, Variant> = {
     adamOpChain: true,
     spanLossOpChain: true,
     xnnpackMatMul: true,
+    libmUnary: true,
   },
   "xnnpack-matmul": { ...WASM, name: "xnnpack-matmul", xnnpackMatMul: true },
+  "libm-unary": { ...WASM, name: "libm-unary", libmUnary: true },
   "no-few-row-grad": { ...WASM, name: "no-few-row-grad", fewRowInputGradient: false },
   "stock-matmul-grad": {
     ...WASM,
