@@ -108,8 +108,8 @@ async function createThreadedModule(threads: number): Promise<EmscriptenModule> 
 }
 
 function registerThreadedBackend(threads: number): void {
-  // The wasm backend's kernels (registered when the package loaded) run unchanged on the second instance.
-  // Its matmuls stay XNNPACK's, which the pool's threads share; native/gemm.c is one thread's.
+  // The wasm backend's kernels (tfjs's, and our exp and tanh in front of theirs) run unchanged on the
+  // second instance; its matmuls stay XNNPACK's, which the pool's threads share (native/gemm.c is one thread's).
   for (const kernel of tf.getKernelsForBackend("wasm")) {
     const own =
       kernel.kernelName === tf.BatchMatMul ? (originalKernel(tf.BatchMatMul, "wasm") ?? kernel) : kernel;
