@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- synth [--epochs N] [--datasets a,b] [--models m,n]`: per model x dataset (shared and wide fixtures), the
  * transformer seconds, seconds per epoch (median), total fit, sample seconds (full row count, inverse
- * transform included), peak RSS and quality, beside the Python reference's figures and our/their ratios
+ * transform included; with the privacy guard, the default, and then without it, as the reference samples),
+ * peak RSS and quality, beside the Python reference's figures and our/their ratios
  * (below 1 is better for times and memory). Each run is its own process so peak RSS is that run's.
  * Default 10 epochs so the whole matrix runs in minutes on 2 shared cores.
  */
@@ -96,6 +97,7 @@ export async function run(args: string[]): Promise<unknown> {
                 transformer_s: ratio(ours.transformer_s, exact?.transformer_s ?? perEpoch.transformer_s),
                 fit_s: ratio(ours.fit_s, exact?.fit_s),
                 sample_s: ratio(ours.sample_s, exact?.sample_s ?? perEpoch.sample_s),
+                sample_guard_off_s: ratio(ours.sample_guard_off_s, exact?.sample_s ?? perEpoch.sample_s),
                 peak_rss_mb: ratio(ours.peak_rss_mb, exact?.peak_rss_mb ?? perEpoch.peak_rss_mb),
               },
       });
