@@ -78,13 +78,13 @@ export function categoricalLevels(table: Table, metadata: TableMetadata): Map<st
   return out;
 }
 
-/** The estimate, or MEMORY_LIMIT (not retryable: the same job on the same runner would die again). */
 /** The fit's estimate (peak memory included); null when there is nothing to learn. */
 export function estimateJob(input: MemoryCheckInput): FitEstimate | null {
   const estimateInput = fitEstimateInputOf(input);
   return estimateInput === null ? null : estimateFit(estimateInput);
 }
 
+/** The estimate, or MEMORY_LIMIT (not retryable: the same job on the same runner would die again). */
 export function assertMemoryFits(input: MemoryCheckInput, memoryBytes: number): FitEstimate | null {
   const estimate = estimateJob(input);
   if (estimate === null) return null;
