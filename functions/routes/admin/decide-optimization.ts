@@ -1,17 +1,16 @@
 import { sql, type Selectable } from "kysely";
-import { isSynthError, notFound, synthError } from "../../../shared/errors.ts";
 import { proposeTrials } from "../../../shared/platform/optimization-study.ts";
 import type { Database } from "../../../shared/platform/schema.ts";
 import type { AppDeps, VerifiedUser } from "../../deps.ts";
 import { asCaller, asService } from "../../context.ts";
-import { fromPgError } from "../../http-errors.ts";
 import { toRunSummary, type runSummarySchema } from "../optimization/run-shape.ts";
+import { decidePending } from "./decide.ts";
 import type { z } from "@hono/zod-openapi";
 
 /**
  * Approve or reject a study through public.decide_optimization_run() as the admin (the function checks
- * the admin, refuses self-decisions, updates the run and logs in one transaction), as decide.ts does for
- * generation requests. An approved study gets its first trials proposed at once, as POST
+ * the admin, refuses self-decisions, updates the run and logs in one transaction), under decide.ts's
+ * decidePending rule. An approved study gets its first trials proposed at once, as POST
  * /optimization/start does for a study that needs no approval (a runner's sweep would propose them too).
  */
 export async function decideStudy(
@@ -27,24 +26,11 @@ export async function decideStudy(
       .select(["id", "status"])
       .where("id", "=", id)
       .executeTakeFirst();
-    if (!current) throw notFound("optimization run");
-    if (current.status !== "pending_approval") {
-      throw synthError("CONFLICT", `optimization run is ${current.status}, not waiting for approval`, {
-        status: current.status,
-      });
-    }
-    try {
+    return decidePending("optimization run", current, async () => {
       const { rows } = await sql<Selectable<Database["optimization_runs"]>>`
         select * from public.decide_optimization_run(${id}::uuid, ${approve}, ${reason})`.execute(tx);
       return rows[0];
-    } catch (error) {
-      // Decided by another admin between the read and the call: the state, not the id, is the problem.
-      const mapped = fromPgError(error);
-      if (mapped && isSynthError(mapped, "NOT_FOUND")) {
-        throw synthError("CONFLICT", "optimization run is no longer waiting for approval");
-      }
-      throw error;
-    }
+    });
   });
   if (!approve) return toRunSummary(decided);
   const proposed = await asService(
