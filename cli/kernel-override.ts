@@ -4,12 +4,7 @@
  * function and stays reachable for a backend that copies the wasm backend's kernels.
  */
 import * as tf from "@tensorflow/tfjs";
-
-export interface KernelArgs {
-  inputs: tf.NamedTensorInfoMap;
-  backend: object;
-  attrs?: tf.NamedAttrMap;
-}
+import type { KernelArgs } from "./wasm-heap.ts";
 
 const originals = new Map<string, tf.KernelConfig>();
 

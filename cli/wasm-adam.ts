@@ -5,15 +5,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { ADAM_KERNEL, type AdamKernelAttrs } from "../shared/synth/nn/adam.ts";
-import { heapOffset, kernelExports, type WasmBackendInternals } from "./wasm-heap.ts";
+import { heapOffset, kernelExports, type KernelArgs, type WasmBackendInternals } from "./wasm-heap.ts";
 
 type AdamUpdate = (...args: number[]) => void;
 
-function adamUpdate(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: object;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo[] {
+function adamUpdate(args: KernelArgs): tf.TensorInfo[] {
   const backend = args.backend as WasmBackendInternals;
   const a = args.attrs as unknown as AdamKernelAttrs;
   const { p, g, m, v } = args.inputs as Record<"p" | "g" | "m" | "v", tf.TensorInfo>;

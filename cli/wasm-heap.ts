@@ -16,6 +16,13 @@ export interface WasmBackendInternals {
   disposeData(dataId: object): boolean;
 }
 
+/** What tfjs hands a kernel function. */
+export interface KernelArgs {
+  inputs: tf.NamedTensorInfoMap;
+  backend: object;
+  attrs?: tf.NamedAttrMap;
+}
+
 export type KernelModule = "adam" | "span-loss" | "gemm" | "unary";
 
 const compiled = new Map<string, WebAssembly.Module>();

@@ -9,8 +9,8 @@
  * SIMD block (n < 4), where the kernel's scalar columns are slower than XNNPACK's.
  */
 import * as tf from "@tensorflow/tfjs";
-import { overrideKernel, type KernelArgs } from "./kernel-override.ts";
-import { heapOffset, kernelExports, type WasmBackendInternals } from "./wasm-heap.ts";
+import { overrideKernel } from "./kernel-override.ts";
+import { heapOffset, kernelExports, type KernelArgs, type WasmBackendInternals } from "./wasm-heap.ts";
 
 type Gemm = (...args: number[]) => void;
 

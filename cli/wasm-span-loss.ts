@@ -9,15 +9,9 @@ import {
   SPAN_CE_KERNEL,
   type SpanCrossEntropyAttrs,
 } from "../shared/synth/nn/layout.ts";
-import { heapOffset, kernelExports, type WasmBackendInternals } from "./wasm-heap.ts";
+import { heapOffset, kernelExports, type KernelArgs, type WasmBackendInternals } from "./wasm-heap.ts";
 
 type Kernel = (...args: number[]) => number;
-
-interface KernelArgs {
-  inputs: tf.NamedTensorInfoMap;
-  backend: object;
-  attrs?: tf.NamedAttrMap;
-}
 
 /** Runs `use` with the span widths in a scratch int32 buffer on the heap, freed after. */
 function withSizes<T>(backend: WasmBackendInternals, sizes: number[], use: (at: number) => T): T {

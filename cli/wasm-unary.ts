@@ -5,8 +5,8 @@
  * function). Their gradients are tfjs's, from the outputs (dy * y, dy * (1 - y^2)).
  */
 import * as tf from "@tensorflow/tfjs";
-import { overrideKernel, type KernelArgs } from "./kernel-override.ts";
-import { heapOffset, kernelExports, type WasmBackendInternals } from "./wasm-heap.ts";
+import { overrideKernel } from "./kernel-override.ts";
+import { heapOffset, kernelExports, type KernelArgs, type WasmBackendInternals } from "./wasm-heap.ts";
 
 type Unary = (x: number, y: number, n: number) => void;
 
